@@ -1,0 +1,44 @@
+# CacheScope — build, run, test, benchmark. `make run` and `make test` are all the set-up there is.
+SHELL := /bin/bash
+APT_PACKAGES := libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux curl
+SWIFT ?= swift
+ARGS ?=
+
+.PHONY: deps build release run serve test bench screenshot clean
+
+## Install the system packages that are missing (Debian/Ubuntu).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing: $$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## Server and dashboard in one terminal (embedded Redis unless --redis/REDIS_URL is given).
+run: release
+	.build/release/cachescope $(ARGS)
+
+## The product API alone, logging to stderr.
+serve: release
+	.build/release/cachescope serve $(ARGS)
+
+## Unit, integration (real redis-server) and end-to-end (real binary, tmux) tests.
+test: deps
+	$(SWIFT) build
+	CACHESCOPE_BIN=$$($(SWIFT) build --show-bin-path)/cachescope $(SWIFT) test
+
+## Hit path vs a static route of the same size, with wrk (not a test: prints ratios).
+bench: deps
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk; }
+	$(SWIFT) build -c release
+	scripts/bench.sh .build/release/cachescope
+
+clean:
+	rm -rf .build

@@ -1,0 +1,66 @@
+/// What happened to one cache lookup or one cache-changing action.
+public enum CacheOutcome: String, Sendable, CaseIterable {
+    /// Served from Redis.
+    case hit
+    /// Not in Redis; this request loaded it from the origin.
+    case miss
+    /// Not in Redis; this request waited for another request's load of the same key.
+    case coalesced
+    /// The loaded value was stored in Redis.
+    case fill
+    /// Redis was unreachable; served from the origin without caching.
+    case bypass
+    /// Entries were deleted (the key is the key or pattern asked for).
+    case invalidate
+    /// A warm-up stored the entry.
+    case warm
+}
+
+/// One entry of the event stream. Its field names are a public interface (see README).
+public struct CacheEvent: Sendable, Equatable {
+    public var outcome: CacheOutcome
+    public var key: String
+    public var route: String
+    /// The TTL the entry was stored with (fill and warm only).
+    public var ttlMs: Int?
+    /// Time spent answering (hit, miss, bypass) or loading (fill, warm), in microseconds.
+    public var latencyUs: Int
+    /// Keys deleted (invalidate only).
+    public var deleted: Int?
+    /// The instance that recorded it.
+    public var server: String
+    /// Wall-clock time in Unix milliseconds.
+    public var timestampMs: Int64
+
+    public init(outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil, latencyUs: Int = 0,
+                deleted: Int? = nil, server: String, timestampMs: Int64) {
+        self.outcome = outcome
+        self.key = key
+        self.route = route
+        self.ttlMs = ttlMs
+        self.latencyUs = latencyUs
+        self.deleted = deleted
+        self.server = server
+        self.timestampMs = timestampMs
+    }
+
+    /// The stream entry's field/value pairs, in a fixed order.
+    public var streamFields: [(String, String)] {
+        var fields: [(String, String)] = [("event", outcome.rawValue), ("key", key), ("route", route)]
+        if let ttlMs { fields.append(("ttl_ms", String(ttlMs))) }
+        fields.append(("latency_us", String(latencyUs)))
+        if let deleted { fields.append(("deleted", String(deleted))) }
+        fields.append(("server", server))
+        fields.append(("ts_ms", String(timestampMs)))
+        return fields
+    }
+
+    /// Reads a stream entry back; nil if it is not one of ours.
+    public init?(streamFields fields: [String: String]) {
+        guard let outcome = fields["event"].flatMap(CacheOutcome.init(rawValue:)),
+              let key = fields["key"], let ts = fields["ts_ms"].flatMap({ Int64($0) }) else { return nil }
+        self.init(outcome: outcome, key: key, route: fields["route"] ?? "",
+                  ttlMs: fields["ttl_ms"].flatMap { Int($0) }, latencyUs: fields["latency_us"].flatMap { Int($0) } ?? 0,
+                  deleted: fields["deleted"].flatMap { Int($0) }, server: fields["server"] ?? "", timestampMs: ts)
+    }
+}

@@ -1,0 +1,47 @@
+/// How one route is cached: the key prefix and how long an entry lives.
+public struct CachePolicy: Sendable, Equatable {
+    /// The route pattern the entry belongs to, e.g. `/products/{id}`: the label for counters.
+    public let route: String
+    public let prefix: String
+    public let ttl: Duration
+    /// Up to this fraction of `ttl` is added at random, so entries filled together do not expire together.
+    public let jitter: Double
+
+    public init(route: String, prefix: String, ttl: Duration, jitter: Double = 0) {
+        self.route = route
+        self.prefix = prefix
+        self.ttl = ttl
+        self.jitter = jitter
+    }
+
+    /// The TTL for one fill, in milliseconds: `ttl` plus a random share of at most `jitter × ttl`.
+    public func ttlMilliseconds(random unit: Double) -> Int {
+        let base = Double(ttl.components.seconds) * 1000 + Double(ttl.components.attoseconds) / 1e15
+        return Int((base * (1 + jitter * min(max(unit, 0), 1))).rounded(.down))
+    }
+}
+
+/// A cache entry's name: `{prefix}:{path}:{hash8 of the canonical query}`.
+public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
+    public let prefix: String
+    public let path: String
+    public let queryHash: String
+
+    public init(prefix: String, path: String, query: CanonicalQuery) {
+        self.prefix = prefix
+        self.path = path
+        self.queryHash = query.hash8
+    }
+
+    public var description: String { "\(prefix):\(path):\(queryHash)" }
+
+    /// Every entry of this path whatever its query: `shop:/products`. Invalidations bump the
+    /// generation of a group, which is what keeps in-flight fills from writing back stale data.
+    public var group: String { "\(prefix):\(path)" }
+
+    /// The group of a key given as text (everything before the last `:`), or nil if it has none.
+    public static func group(ofKey key: String) -> String? {
+        guard let colon = key.lastIndex(of: ":"), colon != key.startIndex else { return nil }
+        return String(key[..<colon])
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// A private `redis-server` child process: no persistence, listening only on loopback or a
+/// unix socket. Used when no Redis is configured, and by the tests.
+public final class EmbeddedRedis: @unchecked Sendable {
+    public enum Listen: Sendable {
+        case port(Int)
+        case unixSocket(String)
+    }
+
+    public struct NotInstalled: Error, CustomStringConvertible {
+        public var description: String {
+            "redis-server is not installed. Install it with `sudo apt-get install redis-server` (or `make deps`), or pass --redis URL."
+        }
+    }
+
+    public let listen: Listen
+    private let lock = NSLock()
+    private var process: ChildProcess?
+
+    public init(listen: Listen) { self.listen = listen }
+
+    /// Where clients connect.
+    public var endpoint: RedisEndpoint {
+        switch listen {
+        case .port(let port): RedisEndpoint(address: .tcp(host: "127.0.0.1", port: port))
+        case .unixSocket(let path): RedisEndpoint(address: .unix(path: path))
+        }
+    }
+
+    public var processIdentifier: Int32? { lock.withLock { process?.pid } }
+
+    /// A fresh unix socket path in a new private temporary directory.
+    public static func privateSocket() throws -> Listen {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cachescope-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        return .unixSocket(dir.appendingPathComponent("redis.sock").path)
+    }
+
+    /// Starts the server and waits until it answers PING (up to 5 s).
+    public func start() async throws {
+        guard let binary = Self.locateServer() else { throw NotInstalled() }
+        var arguments = ["--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes",
+                         "--loglevel", "warning", "--logfile", ""]
+        switch listen {
+        case .port(let port): arguments += ["--port", String(port), "--bind", "127.0.0.1"]
+        case .unixSocket(let path): arguments += ["--port", "0", "--unixsocket", path, "--unixsocketperm", "700"]
+        }
+        let child = try ChildProcess(path: binary, arguments: arguments)
+        lock.withLock { process = child }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if !child.isRunning { throw RedisError.unavailable("redis-server exited at start (is \(listen) in use?)") }
+            if let connection = try? RedisConnection(endpoint: endpoint, connectTimeout: .milliseconds(200), ioTimeout: .milliseconds(200)),
+               (try? connection.pipeline([RedisCommand("PING")]))?.first == .status("PONG") {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await stop()
+        throw RedisError.unavailable("redis-server did not answer within 5 s")
+    }
+
+    /// Stops the server and waits for it to exit.
+    public func stop() async {
+        guard let child = lock.withLock({ defer { process = nil }; return process }) else { return }
+        await child.terminate()
+        if case .unixSocket(let path) = listen { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    public static func locateServer() -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let candidates = path.split(separator: ":").map { "\($0)/redis-server" } + ["/usr/bin/redis-server", "/usr/sbin/redis-server"]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Whether something accepts connections at the endpoint.
+    public static func answers(_ endpoint: RedisEndpoint) -> Bool {
+        guard let connection = try? RedisConnection(endpoint: endpoint, connectTimeout: .milliseconds(200), ioTimeout: .milliseconds(300)) else {
+            return false
+        }
+        return (try? connection.pipeline([RedisCommand("PING")])) != nil
+    }
+}

@@ -1,0 +1,61 @@
+import Testing
+@testable import CacheCore
+
+@Suite struct CacheKeyTests {
+    @Test func sha256MatchesKnownVectors() {
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        // Two blocks of padding.
+        #expect(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test func emptyQueryHashesTheEmptyString() {
+        let key = CacheKey(prefix: "shop", path: "/products", query: CanonicalQuery(""))
+        #expect(key.description == "shop:/products:e3b0c442")
+        #expect(CacheKey(prefix: "shop", path: "/products/3", query: CanonicalQuery("?")).description == "shop:/products/3:e3b0c442")
+    }
+
+    @Test func queryOrderDoesNotSplitKeys() {
+        let a = CanonicalQuery("featured=true&category=widgets")
+        let b = CanonicalQuery("category=widgets&featured=true")
+        #expect(a == b)
+        #expect(a.description == "category=widgets&featured=true")
+        #expect(a.hash8 == String(SHA256.hex("category=widgets&featured=true").prefix(8)))
+    }
+
+    @Test func percentEncodingIsNormalised() {
+        let plain = CanonicalQuery("category=home+garden")
+        let encoded = CanonicalQuery("category=home%20garden")
+        let mixedCase = CanonicalQuery("%63ategory=home%20garden")
+        #expect(plain == encoded)
+        #expect(encoded == mixedCase)
+        #expect(encoded.description == "category=home%20garden")
+        #expect(CanonicalQuery("featured=%74rue").value("featured") == "true")
+    }
+
+    @Test func repeatedNamesSortByValue() {
+        #expect(CanonicalQuery("tag=b&tag=a").description == "tag=a&tag=b")
+        #expect(CanonicalQuery("&&x=1&").description == "x=1")
+    }
+
+    @Test func differentQueriesGetDifferentKeys() {
+        let listing = CacheKey(prefix: "shop", path: "/products", query: CanonicalQuery(""))
+        let featured = CacheKey(prefix: "shop", path: "/products", query: CanonicalQuery("featured=true"))
+        #expect(listing != featured)
+        #expect(listing.group == featured.group)
+        #expect(CacheKey.group(ofKey: featured.description) == "shop:/products")
+    }
+
+    @Test func ttlJitterStaysInBounds() {
+        let policy = CachePolicy(route: "/products", prefix: "shop", ttl: .seconds(120), jitter: 0.1)
+        #expect(policy.ttlMilliseconds(random: 0) == 120_000)
+        #expect(policy.ttlMilliseconds(random: 1) == 132_000)
+        for _ in 0..<200 {
+            let ttl = policy.ttlMilliseconds(random: Double.random(in: 0...1))
+            #expect((120_000...132_000).contains(ttl))
+        }
+        let plain = CachePolicy(route: "/categories", prefix: "shop", ttl: .seconds(600))
+        #expect(plain.ttlMilliseconds(random: 0.7) == 600_000)
+    }
+}

@@ -1,0 +1,66 @@
+import Synchronization
+import Testing
+@testable import CacheCore
+
+@Suite struct SingleFlightTests {
+    @Test func concurrentMissesLoadOnce() async throws {
+        let flight = SingleFlight<Int>()
+        let calls = CallCounter()
+        let results = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    try await flight.run("shop:/products:e3b0c442") {
+                        calls.increment()
+                        try await Task.sleep(for: .milliseconds(100))
+                        return 42
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(calls.value == 1)
+        #expect(results.count == 100)
+        #expect(results.allSatisfy { $0.0 == 42 })
+        #expect(results.filter { !$0.1 }.count == 1)  // one leader, 99 shared
+        #expect(flight.inFlight == 0)
+    }
+
+    @Test func errorsReachEveryWaiter() async {
+        struct Boom: Error {}
+        let flight = SingleFlight<Int>()
+        let failures = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    do {
+                        _ = try await flight.run("k") { try await Task.sleep(for: .milliseconds(50)); throw Boom() }
+                        return false
+                    } catch { return error is Boom }
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(failures == 10)
+    }
+
+    @Test func forgottenFlightIsNotJoined() async throws {
+        let flight = SingleFlight<String>()
+        let started = AsyncStream<Void>.makeStream()
+        async let old = flight.run("k") {
+            started.continuation.yield()
+            try await Task.sleep(for: .milliseconds(200))
+            return "old"
+        }
+        for await _ in started.stream { break }
+        flight.forget { $0 == "k" }
+        let fresh = try await flight.run("k") { "new" }
+        #expect(fresh.value == "new")
+        #expect(fresh.shared == false)
+        #expect(try await old.value == "old")
+    }
+}
+
+final class CallCounter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
