@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -31,6 +33,8 @@ let package = Package(
         .target(name: "CacheServer", dependencies: [
             "CacheCore", "RedisClient",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -51,11 +55,15 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        .target(name: "TestSupport", dependencies: ["RedisClient", "CacheServer", "LoadGenerator",
+                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                    .product(name: "Logging", package: "swift-log")],
+                path: "Tests/TestSupport"),
         .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "CacheCore"]),
-        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient"]),
-        .testTarget(name: "CacheServerTests", dependencies: ["CacheServer", "RedisClient", "CacheCore", "LoadGenerator"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["RedisClient", "LoadGenerator"]),
+        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"]),
+        .testTarget(name: "CacheServerTests", dependencies: ["CacheServer", "RedisClient", "CacheCore", "LoadGenerator", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["RedisClient", "LoadGenerator", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,19 +27,23 @@ public struct CacheEvent: Sendable, Equatable {
     public var latencyUs: Int
     /// Keys deleted (invalidate only).
     public var deleted: Int?
+    /// The canonical request that produced the entry, like `/products?featured=true`
+    /// (fill and warm only): what lets any server re-warm a key it never filled.
+    public var request: String?
     /// The instance that recorded it.
     public var server: String
     /// Wall-clock time in Unix milliseconds.
     public var timestampMs: Int64
 
     public init(outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil, latencyUs: Int = 0,
-                deleted: Int? = nil, server: String, timestampMs: Int64) {
+                deleted: Int? = nil, request: String? = nil, server: String, timestampMs: Int64) {
         self.outcome = outcome
         self.key = key
         self.route = route
         self.ttlMs = ttlMs
         self.latencyUs = latencyUs
         self.deleted = deleted
+        self.request = request
         self.server = server
         self.timestampMs = timestampMs
     }
@@ -50,6 +54,7 @@ public struct CacheEvent: Sendable, Equatable {
         if let ttlMs { fields.append(("ttl_ms", String(ttlMs))) }
         fields.append(("latency_us", String(latencyUs)))
         if let deleted { fields.append(("deleted", String(deleted))) }
+        if let request { fields.append(("request", request)) }
         fields.append(("server", server))
         fields.append(("ts_ms", String(timestampMs)))
         return fields
@@ -61,6 +66,6 @@ public struct CacheEvent: Sendable, Equatable {
               let key = fields["key"], let ts = fields["ts_ms"].flatMap({ Int64($0) }) else { return nil }
         self.init(outcome: outcome, key: key, route: fields["route"] ?? "",
                   ttlMs: fields["ttl_ms"].flatMap { Int($0) }, latencyUs: fields["latency_us"].flatMap { Int($0) } ?? 0,
-                  deleted: fields["deleted"].flatMap { Int($0) }, server: fields["server"] ?? "", timestampMs: ts)
+                  deleted: fields["deleted"].flatMap { Int($0) }, request: fields["request"], server: fields["server"] ?? "", timestampMs: ts)
     }
 }

@@ -27,10 +27,15 @@ public struct CacheKey: Sendable, Hashable, CustomStringConvertible {
     public let path: String
     public let queryHash: String
 
+    /// The request the key stands for, in canonical form: `/products?category=widgets&featured=true`.
+    public let request: String
+
     public init(prefix: String, path: String, query: CanonicalQuery) {
         self.prefix = prefix
         self.path = path
         self.queryHash = query.hash8
+        let canonical = query.description
+        self.request = canonical.isEmpty ? path : "\(path)?\(canonical)"
     }
 
     public var description: String { "\(prefix):\(path):\(queryHash)" }

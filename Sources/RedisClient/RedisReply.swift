@@ -32,6 +32,12 @@ public enum RedisReply: Sendable, Equatable {
         return []
     }
 
+    /// The reply itself, or a thrown `ServerError` if it is an error reply.
+    public func orThrow() throws(ServerError) -> RedisReply {
+        if case .error(let message) = self { throw ServerError(message: message) }
+        return self
+    }
+
     public var isError: Bool {
         if case .error = self { return true }
         return false

@@ -86,9 +86,7 @@ public final class RedisWorker: @unchecked Sendable {
     /// Sends one command; `.error` replies become thrown errors.
     @discardableResult
     public func call(_ words: String...) async throws -> RedisReply {
-        let reply = try await send(RedisCommand(words))
-        if case .error(let message) = reply { throw ServerError(message: message) }
-        return reply
+        try await send(RedisCommand(words)).orThrow()
     }
 
     /// Stops the thread after it has answered everything already queued.
@@ -170,5 +168,6 @@ public final class RedisWorker: @unchecked Sendable {
 /// An error reply from the server to a command sent with `call`.
 public struct ServerError: Error, CustomStringConvertible, Sendable {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { "Redis error: \(message)" }
 }

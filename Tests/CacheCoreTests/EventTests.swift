@@ -4,10 +4,11 @@ import Testing
 @Suite struct EventTests {
     @Test func streamFieldsRoundTrip() {
         let event = CacheEvent(outcome: .fill, key: "shop:/products:e3b0c442", route: "/products", ttlMs: 120_000,
-                               latencyUs: 201_345, server: "a1", timestampMs: 1_700_000_000_123)
+                               latencyUs: 201_345, request: "/products?featured=true", server: "a1", timestampMs: 1_700_000_000_123)
         let fields = Dictionary(uniqueKeysWithValues: event.streamFields)
         #expect(fields["event"] == "fill")
         #expect(fields["ttl_ms"] == "120000")
+        #expect(fields["request"] == "/products?featured=true")
         #expect(CacheEvent(streamFields: fields) == event)
         #expect(CacheEvent(streamFields: ["event": "nonsense", "key": "k", "ts_ms": "1"]) == nil)
     }

@@ -1,23 +1,7 @@
 import Foundation
 import Testing
 @testable import RedisClient
-
-/// Runs `body` with a private redis-server on a random port, stopped afterwards.
-func withRedis(_ body: (EmbeddedRedis) async throws -> Void) async throws {
-    var started: EmbeddedRedis?
-    for _ in 0..<20 where started == nil {
-        let redis = EmbeddedRedis(listen: .port(Int.random(in: 20_000...45_000)))
-        if (try? await redis.start()) != nil { started = redis }
-    }
-    let redis = try #require(started, "no free port for a test redis-server")
-    do {
-        try await body(redis)
-    } catch {
-        await redis.stop()
-        throw error
-    }
-    await redis.stop()
-}
+import TestSupport
 
 @Suite struct RedisClientTests {
     @Test func parsesURLs() throws {

@@ -1,0 +1,22 @@
+/// Durations as people write them on a command line: `200ms`, `1s`, `1.5s`, `2m`, `0`.
+public enum DurationText {
+    public static func parse(_ text: String) -> Duration? {
+        let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("s", 1), ("m", 60), ("h", 3600)]
+        let trimmed = text.trimmingPrefix(" ")
+        if trimmed == "0" { return .zero }
+        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
+            guard let number = Double(trimmed.dropLast(suffix.count)), number >= 0, number.isFinite else { return nil }
+            return .nanoseconds(Int64((number * scale * 1e9).rounded()))
+        }
+        return nil
+    }
+
+    /// Compact text for a duration: `200ms`, `1.5s`, `0`.
+    public static func format(_ duration: Duration) -> String {
+        let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        if ms == 0 { return "0" }
+        if ms < 1000 { return ms == ms.rounded() ? "\(Int(ms))ms" : "\(ms)ms" }
+        let seconds = ms / 1000
+        return seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
+    }
+}

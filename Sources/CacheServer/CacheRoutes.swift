@@ -1,0 +1,113 @@
+import CacheCore
+import Foundation
+import Hummingbird
+import Prometheus
+import RedisClient
+
+extension CacheScopeServer {
+    /// Stats, health, metrics, and the admin actions (invalidate, warm).
+    func addCacheRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in
+            let up = (try? await self.adminRedis.send(RedisCommand("PING"))) == .status("PONG")
+            return jsonResponse(status: 200, body: OriginResponse.json(["status": "ok", "redis": up ? "up" : "down"]).body)
+        }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(bytes: CacheMetrics.registry.emitToBuffer())))
+        }
+        router.get("/cache/stats") { _, _ in
+            jsonResponse(status: 200, body: Array(try JSONSerialization.data(withJSONObject: await self.stats(), options: [.sortedKeys])))
+        }
+        router.post("/cache/invalidate") { request, context in
+            try self.authorize(request)
+            let body = try await Self.jsonObject(request)
+            let pattern: String
+            if case .string(let key)? = body["key"] {
+                pattern = Glob.escape(key)
+            } else if case .string(let glob)? = body["pattern"], !glob.isEmpty {
+                pattern = glob
+            } else {
+                throw APIError(422, "give 'pattern' (a glob such as \"shop:/products:*\") or 'key' (an exact key)")
+            }
+            guard let deleted = await self.invalidator.invalidate([pattern], reason: "POST /cache/invalidate") else {
+                throw APIError(503, "Redis is unreachable; the invalidation is queued and the cache is bypassed until it is done")
+            }
+            return jsonResponse(status: 200, body: OriginResponse.json(["deleted": deleted]).body)
+        }
+        router.post("/cache/warm") { request, _ in
+            try self.authorize(request)
+            let body = try await Self.jsonObject(request, emptyAllowed: true)
+            var targets = self.configuration.warmTargets
+            if let keyValue = body["key"] {
+                guard case .string(let key) = keyValue else { throw APIError(422, "'key' must be a string") }
+                targets = [try await self.requestForKey(key)]
+            }
+            let warmed = await self.warm(targets)
+            return jsonResponse(status: 200, body: OriginResponse.json(["warmed": warmed]).body)
+        }
+    }
+
+    /// Admin calls need the bearer token when one is set, and a token at all off loopback.
+    private func authorize(_ request: Request) throws(APIError) {
+        guard let token = configuration.adminToken else {
+            if configuration.isLoopback { return }
+            throw APIError(403, "admin endpoints are disabled on a non-loopback address without --admin-token")
+        }
+        guard request.headers[.authorization] == "Bearer \(token)" else {
+            throw APIError(401, "missing or wrong 'Authorization: Bearer <token>'")
+        }
+    }
+
+    /// The request a key stands for: from the key itself when its query is empty, else as
+    /// recorded by whichever server filled it.
+    private func requestForKey(_ key: String) async throws -> String {
+        let emptyQuery = CanonicalQuery("").hash8
+        if key.hasPrefix(configuration.prefix + ":"), key.hasSuffix(":" + emptyQuery) {
+            return String(key.dropFirst(configuration.prefix.count + 1).dropLast(emptyQuery.count + 1))
+        }
+        let reply = try? await adminRedis.send(RedisCommand("HGET", schema.key(key), "request"))
+        guard let request = reply?.string else {
+            throw APIError(404, "unknown key '\(key)': no server has recorded which request fills it")
+        }
+        return request
+    }
+
+    private func stats() async -> [String: Any] {
+        let replies = try? await adminRedis.send([RedisCommand("INFO", "stats"), RedisCommand("DBSIZE")])
+        let info = RedisInfo(replies?.first?.string ?? "")
+        let hits = info.int("keyspace_hits"), misses = info.int("keyspace_misses")
+        var routes: [String: Any] = [:]
+        let totals = recorder.totals
+        for route in catalog.policies.keys.sorted() {
+            let counts = totals[route] ?? RouteCounts()
+            routes[route] = ["hits": counts.hits, "misses": counts.misses, "fills": counts.fills,
+                             "origin_fetches": counts.originFetches, "coalesced": counts.coalesced,
+                             "bypasses": counts.bypasses, "hit_rate": counts.hitRate.map { ($0 * 100).rounded() / 100 } as Any]
+        }
+        let hitRate: Double? = hits.flatMap { h in misses.map { m in (Double(h) / Double(max(1, h + m)) * 10_000).rounded() / 100 } }
+        return [
+            "redis": replies == nil ? "down" : "up",
+            "scope": "total_keys, hits, misses and hit_rate are Redis-wide (INFO stats, every client); routes are counted by this server",
+            "total_keys": replies?.last?.int as Any,
+            "hits": hits as Any,
+            "misses": misses as Any,
+            "hit_rate": hitRate as Any,
+            "routes": routes,
+            "server": configuration.serverID,
+            "pending_invalidations": pending.count,
+        ]
+    }
+
+    private static func jsonObject(_ request: Request, emptyAllowed: Bool = false) async throws -> [String: JSONValue] {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        if body.readableBytes == 0 && emptyAllowed { return [:] }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
+            throw APIError(400, "request body is not valid JSON")
+        }
+        guard case .object(let object) = value else { throw APIError(422, "body must be a JSON object") }
+        return object
+    }
+}

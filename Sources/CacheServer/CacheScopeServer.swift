@@ -1,0 +1,107 @@
+import CacheCore
+import Foundation
+import Hummingbird
+import Logging
+import RedisClient
+import ServiceLifecycle
+
+/// The product API with its Redis cache: assembles the store, the cache, the invalidator,
+/// the publisher and the HTTP routes, and hands out the services to run.
+public final class CacheScopeServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let catalog: Catalog
+    public let cache: ResponseCache
+    public let invalidator: Invalidator
+    public let recorder: EventRecorder
+    let pending = PendingInvalidations()
+    /// Request path: GET and the guarded SET, 50 ms timeouts.
+    let requestRedis: RedisWorker
+    /// Writes, admin and stats: up to about a second.
+    let adminRedis: RedisWorker
+    /// Counters and events, batched.
+    let publisherRedis: RedisWorker
+    let logger: Logger
+    let schema = CounterSchema()
+    let startedAt = ContinuousClock.now
+
+    public init(configuration: ServerConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let store = try ProductStore(path: configuration.databasePath, originDelay: configuration.originDelay)
+        catalog = Catalog(store: store, prefix: configuration.prefix, jitter: configuration.ttlJitter)
+        requestRedis = RedisWorker(endpoint: configuration.redis, name: "request", options: .requestPath)
+        adminRedis = RedisWorker(endpoint: configuration.redis, name: "admin", options: .background)
+        publisherRedis = RedisWorker(endpoint: configuration.redis, name: "publisher", options: .background)
+        recorder = EventRecorder(serverID: configuration.serverID)
+        let flights = SingleFlight<Fill>()
+        cache = ResponseCache(redis: requestRedis, schema: schema, recorder: recorder, flights: flights, pending: pending)
+        invalidator = Invalidator(redis: adminRedis, schema: schema, recorder: recorder, flights: flights,
+                                  pending: pending, logger: logger)
+        let log = logger
+        requestRedis.onStateChange { up in
+            if up { log.info("Redis connection up") } else { log.warning("Redis connection lost; serving from the store (X-Cache: BYPASS) and retrying") }
+        }
+    }
+
+    /// The HTTP application; `onRunning` is told the bound port (useful with port 0).
+    public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        router.add(middleware: JSONErrorMiddleware(allowedMethods: Self.allowedMethods))
+        router.add(middleware: MetricsMiddleware())
+        addProductRoutes(to: router)
+        addCacheRoutes(to: router)
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cachescope"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let warmer = self
+        app.beforeServerStarts {
+            if warmer.configuration.warmOnStart { _ = await warmer.warm(warmer.configuration.warmTargets) }
+        }
+        return app
+    }
+
+    /// Background services; run them in one `ServiceGroup` after the application, so that
+    /// on shutdown the server drains first and the publisher flushes last.
+    public var backgroundServices: [any Service] {
+        [EventPublisher(recorder: recorder, redis: publisherRedis, schema: schema, eventsKey: configuration.eventsKey, logger: logger),
+         InvalidationReplayer(invalidator: invalidator, pending: pending)]
+    }
+
+    /// Stops the Redis connection threads (after the services have finished).
+    public func shutdown() {
+        for worker in [requestRedis, adminRedis, publisherRedis] { worker.stop() }
+    }
+
+    /// Fills the given `path?query` targets through the request path; returns the keys stored.
+    public func warm(_ targets: [String]) async -> [String] {
+        await withTaskGroup(of: String?.self) { group in
+            for target in targets {
+                group.addTask {
+                    let parts = target.split(separator: "?", maxSplits: 1)
+                    do {
+                        let request = try self.catalog.resolve(path: String(parts.first ?? ""), query: parts.count > 1 ? String(parts[1]) : "")
+                        let result = try await self.cache.warm(request)
+                        self.logger.info("warm-up", metadata: ["target": "\(target)", "key": "\(request.key)", "result": "\(result)"])
+                        if case .stored = result { return request.key.description }
+                    } catch {
+                        self.logger.warning("warm-up failed", metadata: ["target": "\(target)", "error": "\(error)"])
+                    }
+                    return nil
+                }
+            }
+            return await group.reduce(into: []) { if let key = $1 { $0.append(key) } }.sorted()
+        }
+    }
+
+    static func allowedMethods(_ path: String) -> [HTTPRequest.Method] {
+        switch path {
+        case "/products": [.get, .post]
+        case "/categories", "/cache/stats", "/health", "/metrics", "/bench/static": [.get]
+        case "/cache/invalidate", "/cache/warm": [.post]
+        default:
+            path.hasPrefix("/products/") && path.dropFirst(10).allSatisfy({ $0 != "/" }) ? [.get, .delete] : []
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import CacheCore
+import Logging
+import RedisClient
+import Synchronization
+
+/// Invalidations that could not reach Redis yet, in order. While any is pending the cache is
+/// bypassed, so nothing stale can be served before they are carried out.
+public final class PendingInvalidations: Sendable {
+    private let patterns = Mutex<[String]>([])
+
+    public init() {}
+
+    public var isEmpty: Bool { patterns.withLock { $0.isEmpty } }
+    public var count: Int { patterns.withLock { $0.count } }
+
+    func append(_ pattern: String) { patterns.withLock { $0.append(pattern) } }
+    func snapshot() -> [String] { patterns.withLock { $0 } }
+    func remove(first count: Int) { patterns.withLock { $0.removeFirst(min(count, $0.count)) } }
+}
+
+/// Deletes cache entries by key or glob pattern, with SCAN + UNLINK (never KEYS), after
+/// bumping the generation that fills check, and after detaching in-flight loads.
+public final class Invalidator: Sendable {
+    private let redis: RedisWorker
+    private let schema: CounterSchema
+    private let recorder: EventRecorder
+    private let flights: SingleFlight<Fill>
+    private let pending: PendingInvalidations
+    private let logger: Logger
+    /// How long a write may wait on Redis before its invalidation is left to the background.
+    private let deadline: Duration
+
+    public init(redis: RedisWorker, schema: CounterSchema, recorder: EventRecorder, flights: SingleFlight<Fill>,
+                pending: PendingInvalidations, logger: Logger, deadline: Duration = .seconds(1)) {
+        self.redis = redis
+        self.schema = schema
+        self.recorder = recorder
+        self.flights = flights
+        self.pending = pending
+        self.logger = logger
+        self.deadline = deadline
+    }
+
+    /// Invalidates every pattern; returns the number of keys deleted, or nil if Redis could not
+    /// be reached in time (the invalidation then stays pending and the cache is bypassed until done).
+    @discardableResult
+    public func invalidate(_ patterns: [String], reason: String) async -> Int? {
+        for pattern in patterns {
+            flights.forget { Glob.matches(pattern, $0) }
+        }
+        guard pending.isEmpty else {
+            patterns.forEach(pending.append)
+            return nil
+        }
+        let until = ContinuousClock.now + deadline
+        var total = 0
+        for (index, pattern) in patterns.enumerated() {
+            do {
+                total += try await delete(pattern, until: until)
+            } catch {
+                patterns[index...].forEach(pending.append)
+                logger.warning("invalidation left pending until Redis answers", metadata: [
+                    "reason": "\(reason)", "patterns": "\(patterns[index...].joined(separator: " "))", "error": "\(error)"])
+                return nil
+            }
+        }
+        logger.info("invalidated", metadata: ["reason": "\(reason)", "keys": "\(total)",
+                                             "patterns": "\(patterns.joined(separator: " "))"])
+        return total
+    }
+
+    /// Carries out pending invalidations in order; stops at the first that still fails.
+    public func replayPending() async {
+        let queued = pending.snapshot()
+        guard !queued.isEmpty else { return }
+        var done = 0
+        for pattern in queued {
+            guard let deleted = try? await delete(pattern, until: .now + deadline) else { break }
+            done += 1
+            logger.info("pending invalidation carried out", metadata: ["pattern": "\(pattern)", "keys": "\(deleted)"])
+        }
+        pending.remove(first: done)
+    }
+
+    /// Bumps the generation the pattern covers, then deletes what it matches.
+    private func delete(_ pattern: String, until: ContinuousClock.Instant) async throws -> Int {
+        try await redis.send(RedisCommand("HINCRBY", schema.generations, Self.generationField(for: pattern), "1")).orThrow()
+        var deleted = 0
+        if !Glob.hasWildcards(pattern) {
+            deleted = try await redis.send(RedisCommand("UNLINK", Glob.literalPrefix(pattern))).orThrow().int ?? 0
+        } else {
+            var cursor = "0"
+            repeat {
+                guard ContinuousClock.now < until else { throw RedisError.timedOut }
+                let page = try await redis.send(RedisCommand("SCAN", cursor, "MATCH", pattern, "COUNT", "1000")).orThrow().elements
+                guard page.count == 2 else { throw ServerError(message: "unexpected SCAN reply") }
+                cursor = page[0].string ?? "0"
+                let keys = page[1].elements.compactMap(\.string)
+                if !keys.isEmpty {
+                    deleted += try await redis.send(RedisCommand(["UNLINK"] + keys)).orThrow().int ?? 0
+                }
+            } while cursor != "0"
+        }
+        recorder.record(.invalidate, key: pattern, route: "*", deleted: deleted)
+        return deleted
+    }
+
+    /// The generation field an invalidation of `pattern` bumps: the key group for a literal key
+    /// or a `group:*` pattern, else `*`, which every fill checks too.
+    static func generationField(for pattern: String) -> String {
+        let literal = Glob.literalPrefix(pattern)
+        if !Glob.hasWildcards(pattern) {
+            return CacheKey.group(ofKey: literal) ?? CounterSchema.allGroups
+        }
+        if pattern == Glob.escape(literal) + "*", literal.hasSuffix(":"), literal.count > 1 {
+            return String(literal.dropLast())
+        }
+        return CounterSchema.allGroups
+    }
+}

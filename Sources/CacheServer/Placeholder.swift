@@ -1,4 +1,0 @@
-import Hummingbird
-import GRDB
-import Prometheus
-import ServiceLifecycle

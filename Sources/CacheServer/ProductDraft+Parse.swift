@@ -1,0 +1,62 @@
+import Foundation
+
+extension ProductDraft {
+    /// Why a body could not become a product: malformed JSON is a 400, well-formed JSON
+    /// with wrong or missing fields a 422; the message names the field.
+    public enum Invalid: Error, Equatable {
+        case malformed(String)
+        case field(String)
+    }
+
+    /// Validates `{"name": string 1-200 chars, "price": number >= 0, "featured"?: bool, "category"?: string}`.
+    public static func parse(_ body: [UInt8]) throws(Invalid) -> ProductDraft {
+        let object: [String: JSONValue]
+        do {
+            let value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+            guard case .object(let fields) = value else { throw Invalid.field("body must be a JSON object") }
+            object = fields
+        } catch let invalid as Invalid {
+            throw invalid
+        } catch {
+            throw .malformed("request body is not valid JSON")
+        }
+        guard let nameValue = object["name"] else { throw .field("'name' is required") }
+        guard case .string(let name) = nameValue else { throw .field("'name' must be a string") }
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(trimmed.count) else { throw .field("'name' must be 1 to 200 characters") }
+        guard let priceValue = object["price"] else { throw .field("'price' is required") }
+        guard case .number(let price) = priceValue, price.isFinite else { throw .field("'price' must be a number") }
+        guard price >= 0 else { throw .field("'price' must be >= 0") }
+        var featured = false
+        switch object["featured"] {
+        case nil, .null?: break
+        case .bool(let flag)?: featured = flag
+        default: throw .field("'featured' must be true or false")
+        }
+        var category = "misc"
+        switch object["category"] {
+        case nil, .null?: break
+        case .string(let text)?:
+            let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard (1...100).contains(text.count) else { throw .field("'category' must be 1 to 100 characters") }
+            category = text
+        default: throw .field("'category' must be a string")
+        }
+        return ProductDraft(name: trimmed, price: price, featured: featured, category: category)
+    }
+}
+
+/// Any JSON value, decoded without coercion (a `1` is never a `true`).
+enum JSONValue: Decodable, Equatable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let flag = try? container.decode(Bool.self) { self = .bool(flag) }
+        else if let number = try? container.decode(Double.self) { self = .number(number) }
+        else if let text = try? container.decode(String.self) { self = .string(text) }
+        else if let list = try? container.decode([JSONValue].self) { self = .array(list) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+}

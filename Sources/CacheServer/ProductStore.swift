@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+
+/// A product of the catalogue, as stored and as served.
+public struct Product: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public var id: Int64
+    public var name: String
+    public var price: Double
+    public var featured: Bool
+    public var category: String
+
+    public static let databaseTableName = "products"
+}
+
+/// The origin: products in a SQLite file. Reads can be made as slow as a slow database
+/// (`originDelay`): the query runs first and the delay passes before its result is returned,
+/// like a real query whose snapshot is taken when it starts.
+public final class ProductStore: Sendable {
+    private let database: DatabasePool
+    private let originDelay: Duration
+
+    /// The five products of the seed example, stored on first start.
+    static let seed: [Product] = [
+        Product(id: 1, name: "Widget Alpha", price: 9.99, featured: true, category: "widgets"),
+        Product(id: 2, name: "Widget Beta", price: 14.99, featured: false, category: "widgets"),
+        Product(id: 3, name: "Gadget Pro", price: 49.99, featured: true, category: "gadgets"),
+        Product(id: 4, name: "Gadget Lite", price: 24.99, featured: false, category: "gadgets"),
+        Product(id: 5, name: "Doohickey Max", price: 4.99, featured: false, category: "misc"),
+    ]
+
+    public init(path: String, originDelay: Duration) throws {
+        database = try DatabasePool(path: path)
+        self.originDelay = originDelay
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("create products") { db in
+            try db.create(table: "products") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("price", .double).notNull()
+                t.column("featured", .boolean).notNull().defaults(to: false)
+                t.column("category", .text).notNull()
+            }
+            for product in Self.seed { try product.insert(db) }
+        }
+        try migrator.migrate(database)
+    }
+
+    public func products(featured: Bool?, category: String?) async throws -> [Product] {
+        try await slowRead { db in
+            var request = Product.order(Column("id"))
+            if let featured { request = request.filter(Column("featured") == featured) }
+            if let category { request = request.filter(Column("category") == category) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func product(id: Int64) async throws -> Product? {
+        try await slowRead { db in try Product.fetchOne(db, key: id) }
+    }
+
+    public func categories() async throws -> [String] {
+        try await slowRead { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT category FROM products ORDER BY category")
+        }
+    }
+
+    public func create(_ draft: ProductDraft) async throws -> Product {
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO products (name, price, featured, category) VALUES (?, ?, ?, ?)",
+                           arguments: [draft.name, draft.price, draft.featured, draft.category])
+            return Product(id: db.lastInsertedRowID, name: draft.name, price: draft.price,
+                           featured: draft.featured, category: draft.category)
+        }
+    }
+
+    /// Deletes the product; false if there was none.
+    public func delete(id: Int64) async throws -> Bool {
+        try await database.write { db in try Product.deleteOne(db, key: id) }
+    }
+
+    private func slowRead<T: Sendable>(_ query: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        let result = try await database.read(query)
+        if originDelay > .zero { try await Task.sleep(for: originDelay) }
+        return result
+    }
+}
+
+/// A product to create, validated (see `ProductDraft.parse`).
+public struct ProductDraft: Sendable, Equatable {
+    public var name: String
+    public var price: Double
+    public var featured: Bool
+    public var category: String
+}

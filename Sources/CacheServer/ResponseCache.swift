@@ -1,0 +1,113 @@
+import CacheCore
+import Foundation
+import RedisClient
+
+/// How a response was produced, as sent in `X-Cache`.
+public enum CacheStatus: String, Sendable {
+    case hit = "HIT", miss = "MISS", bypass = "BYPASS"
+}
+
+/// The result of one origin load, shared by every request that waited for it.
+public struct Fill: Sendable {
+    public let response: OriginResponse
+    /// Whether the guarded write stored it (false for non-200s, a moved generation, or Redis trouble).
+    public let stored: Bool
+}
+
+/// The cache-aside read path: look in Redis, else load once per key (single-flight) and
+/// store the result with a guarded write that an invalidation since the load began refuses.
+public final class ResponseCache: Sendable {
+    /// Stores the body only if neither the key's group generation nor the global one moved
+    /// since the fill read them. Redis runs it atomically, and an invalidation bumps the
+    /// generation before it deletes: so either the invalidation sees this entry and deletes
+    /// it, or this write sees the new generation and stores nothing. It also records which
+    /// request fills the key, so any server can re-warm it.
+    static let guardedSetScript = """
+        local gens = redis.call('HMGET', KEYS[2], ARGV[3], '*')
+        if (gens[1] or '0') == ARGV[4] and (gens[2] or '0') == ARGV[5] then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          redis.call('HSET', KEYS[3], 'request', ARGV[6])
+          return 1
+        end
+        return 0
+        """
+
+    private let redis: RedisWorker
+    private let schema: CounterSchema
+    private let recorder: EventRecorder
+    let flights: SingleFlight<Fill>
+    let pending: PendingInvalidations
+
+    public init(redis: RedisWorker, schema: CounterSchema, recorder: EventRecorder,
+                flights: SingleFlight<Fill>, pending: PendingInvalidations) {
+        self.redis = redis
+        self.schema = schema
+        self.recorder = recorder
+        self.flights = flights
+        self.pending = pending
+    }
+
+    /// Answers a cacheable request. Redis trouble never fails it: the origin answers instead (`BYPASS`).
+    public func fetch(_ request: CacheableRequest) async throws -> (OriginResponse, CacheStatus) {
+        let started = ContinuousClock.now
+        let key = request.key.description
+        let route = request.policy.route
+        // While an invalidation has not reached Redis, entries there may be stale: bypass.
+        if pending.isEmpty, let reply = try? await redis.send(RedisCommand("GET", key)) {
+            if case .bulk(let body) = reply {
+                recorder.record(.hit, key: key, route: route, latency: .now - started)
+                return (OriginResponse(status: 200, body: body), .hit)
+            }
+            let (fill, shared) = try await flights.run(key) { try await self.fill(request, recording: .fill) }
+            recorder.record(shared ? .coalesced : .miss, key: key, route: route, latency: .now - started)
+            return (fill.response, .miss)
+        }
+        let response = try await request.load()
+        recorder.record(.bypass, key: key, route: route, latency: .now - started)
+        return (response, .bypass)
+    }
+
+    public enum WarmResult: Equatable, Sendable {
+        case stored(took: Duration), alreadyWarm, notStored, redisUnavailable
+    }
+
+    /// Fills the entry through the same path as a miss, unless it is already there.
+    public func warm(_ request: CacheableRequest) async throws -> WarmResult {
+        let key = request.key.description
+        guard pending.isEmpty, let exists = try? await redis.send(RedisCommand("EXISTS", key)).int else {
+            return .redisUnavailable
+        }
+        if exists == 1 { return .alreadyWarm }
+        let started = ContinuousClock.now
+        let (fill, _) = try await flights.run(key) { try await self.fill(request, recording: .warm) }
+        return fill.stored ? .stored(took: .now - started) : .notStored
+    }
+
+    /// Loads from the origin and stores a 200 with the guarded write; records `outcome` if stored.
+    private func fill(_ request: CacheableRequest, recording outcome: CacheOutcome) async throws -> Fill {
+        let key = request.key.description
+        let group = request.key.group
+        // Generations are read before the origin, so a write that lands during the load is noticed.
+        let generations = try? await redis.send(RedisCommand("HMGET", schema.generations, group, CounterSchema.allGroups)).elements
+        let started = ContinuousClock.now
+        let response = try await request.load()
+        let loadTime = ContinuousClock.now - started
+        guard response.status == 200, let generations, generations.count == 2 else {
+            return Fill(response: response, stored: false)
+        }
+        let ttlMs = request.policy.ttlMilliseconds(random: Double.random(in: 0...1))
+        let command = RedisCommand(arguments: [
+            Array("EVAL".utf8), Array(Self.guardedSetScript.utf8), Array("3".utf8),
+            Array(key.utf8), Array(schema.generations.utf8), Array(schema.key(key).utf8),
+            response.body, Array(String(ttlMs).utf8), Array(group.utf8),
+            Array((generations[0].string ?? "0").utf8), Array((generations[1].string ?? "0").utf8),
+            Array(request.key.request.utf8),
+        ])
+        let stored = (try? await redis.send(command))?.int == 1
+        if stored {
+            recorder.record(outcome, key: key, route: request.policy.route, ttlMs: ttlMs, latency: loadTime,
+                            request: request.key.request)
+        }
+        return Fill(response: response, stored: stored)
+    }
+}

@@ -1,0 +1,30 @@
+import CacheCore
+import Foundation
+import RedisClient
+
+/// Everything `cachescope serve` can be told, with the defaults of the seed example.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8000
+    public var redis: RedisEndpoint = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: 6379))
+    public var databasePath = "./cachescope.db"
+    public var originDelay: Duration = .milliseconds(200)
+    public var adminToken: String?
+    public var warmOnStart = true
+    /// Requests filled at start-up, as `path?query` (the seed's targets by default).
+    public var warmTargets = ["/products", "/products?featured=true", "/categories"]
+    public var eventsKey = "cachescope:events"
+    public var prefix = "shop"
+    /// Fraction of the TTL added at random to each fill (0 = none).
+    public var ttlJitter = 0.0
+    /// Adds `GET /bench/static`, the no-Redis floor `make bench` compares the hit path to.
+    public var benchmarkRoute = false
+    public var serverID = String(UUID().uuidString.prefix(8)).lowercased()
+
+    public init() {}
+
+    /// Whether the address only accepts connections from this machine.
+    public var isLoopback: Bool {
+        host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

@@ -1,0 +1,181 @@
+import CacheCore
+import Foundation
+import RedisClient
+import Testing
+import TestSupport
+@testable import CacheServer
+
+@Suite struct CacheBehaviourTests {
+    @Test func concurrentMissesOverHTTPLoadOnce() async throws {
+        try await withServer(configure: { $0.originDelay = .milliseconds(300) }) { server, _ in
+            let statuses = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<20 { group.addTask { try await server.get("/categories").header("X-Cache") } }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == "MISS" })
+            let counts = try #require(server.server.recorder.totals["/categories"])
+            #expect(counts.originFetches == 1)
+            #expect(counts.coalesced == 19)
+            #expect(counts.misses == 20)
+            #expect(counts.fills == 1)
+        }
+    }
+
+    @Test func fillStartedBeforeInvalidationIsNotStored() async throws {
+        try await withServer(configure: { $0.originDelay = .milliseconds(400) }) { server, _ in
+            // The listing's origin read starts, then a product is created while it is in flight.
+            async let slow = server.get("/products")
+            try await waitForLoadInFlight(server)
+            let created = try await server.send("POST", "/products", json: #"{"name":"Fresh","price":2}"#)
+            #expect(created.status == 201)
+            let stale = try await slow
+            #expect(stale.json["count"] as? Int == 5)  // its snapshot predates the write
+            // ...but it was not written back after the invalidation.
+            #expect(try await server.redis.send(RedisCommand("EXISTS", "shop:/products:e3b0c442")) == .integer(0))
+            let fresh = try await server.get("/products")
+            #expect(fresh.header("X-Cache") == "MISS")
+            #expect(fresh.json["count"] as? Int == 6)
+            #expect(try await server.get("/products").json["count"] as? Int == 6)
+        }
+    }
+
+    @Test func getAfterWriteNeverJoinsAnOlderLoad() async throws {
+        try await withServer(configure: { $0.originDelay = .milliseconds(400) }) { server, _ in
+            async let old = server.get("/products")
+            try await waitForLoadInFlight(server)
+            _ = try await server.send("POST", "/products", json: #"{"name":"Newer","price":2}"#)
+            // Started after the POST returned, while the older load is still in flight.
+            let after = try await server.get("/products")
+            #expect(after.json["count"] as? Int == 6)
+            _ = try await old
+        }
+    }
+
+    @Test func patternInvalidationUsesScanNeverKeys() async throws {
+        try await withServer { server, _ in
+            for path in ["/products", "/products?featured=true", "/products?category=misc", "/products/1", "/categories"] {
+                _ = try await server.get(path)
+            }
+            let response = try await server.send("POST", "/cache/invalidate", json: #"{"pattern": "shop:/products:*"}"#)
+            #expect(response.json["deleted"] as? Int == 3)
+            #expect(try await server.get("/products/1").header("X-Cache") == "HIT")
+            #expect(try await server.get("/categories").header("X-Cache") == "HIT")
+            #expect(try await server.get("/products").header("X-Cache") == "MISS")
+            let commandStats = RedisInfo(try await server.redis.send(RedisCommand("INFO", "commandstats")).string ?? "")
+            #expect(commandStats["cmdstat_keys"] == nil)
+            #expect(commandStats["cmdstat_scan"] != nil)
+            // A key given literally is escaped: its brackets are not a character class.
+            _ = try await server.redis.send(RedisCommand("SET", "shop:[x]", "1"))
+            _ = try await server.redis.send(RedisCommand("SET", "shop:x", "1"))
+            let literal = try await server.send("POST", "/cache/invalidate", json: #"{"key": "shop:[x]"}"#)
+            #expect(literal.json["deleted"] as? Int == 1)
+            #expect(try await server.redis.send(RedisCommand("EXISTS", "shop:x")) == .integer(1))
+        }
+    }
+
+    @Test func warmUpMakesTheFirstRequestAHit() async throws {
+        try await withServer(configure: { $0.warmOnStart = true }) { server, _ in
+            #expect(try await server.get("/products").header("X-Cache") == "HIT")
+            #expect(try await server.get("/products?featured=true").header("X-Cache") == "HIT")
+            #expect(try await server.get("/categories").header("X-Cache") == "HIT")
+            #expect(try await server.get("/products?category=misc").header("X-Cache") == "MISS")
+            // Warming again skips what is there; a busted key is re-filled.
+            #expect(try await server.send("POST", "/cache/warm").json["warmed"] as? [String] == [])
+            _ = try await server.send("POST", "/cache/invalidate", json: #"{"key": "shop:/categories:e3b0c442"}"#)
+            let rewarmed = try await server.send("POST", "/cache/warm", json: #"{"key": "shop:/categories:e3b0c442"}"#)
+            #expect(rewarmed.json["warmed"] as? [String] == ["shop:/categories:e3b0c442"])
+            // A key with a query is re-warmed from the request its fill recorded.
+            let key = CacheKey(prefix: "shop", path: "/products", query: CanonicalQuery("category=misc")).description
+            _ = try await server.send("POST", "/cache/invalidate", json: "{\"key\": \"\(key)\"}")
+            #expect(try await server.send("POST", "/cache/warm", json: "{\"key\": \"\(key)\"}").json["warmed"] as? [String] == [key])
+            #expect(try await server.send("POST", "/cache/warm", json: #"{"key": "shop:/nope:12345678"}"#).status == 404)
+        }
+    }
+
+    @Test func publishedCountersEqualXCacheHeaders() async throws {
+        try await withServer { server, _ in
+            var seen: [String: Int] = [:]
+            let paths = ["/products", "/products?featured=true", "/products/2", "/categories", "/products/99"]
+            try await withThrowingTaskGroup(of: String?.self) { group in
+                for i in 0..<300 { group.addTask { try await server.get(paths[i % paths.count]).header("X-Cache") } }
+                for try await status in group { seen[status ?? "none", default: 0] += 1 }
+            }
+            await server.stop()  // flushes the publisher
+            let probe = RedisWorker(endpoint: server.redis.endpoint, name: "check", options: .background)
+            defer { probe.stop() }
+            var published: [String: Int] = [:]
+            for route in ["/products", "/products/{id}", "/categories"] {
+                let fields = try await probe.send(RedisCommand("HGETALL", CounterSchema().route(route))).elements.compactMap(\.string)
+                for pair in stride(from: 0, to: fields.count, by: 2) { published[fields[pair], default: 0] += Int(fields[pair + 1]) ?? 0 }
+            }
+            #expect(published["hits"] == seen["HIT"])
+            #expect(published["misses"] == seen["MISS"])
+            #expect((seen["HIT"] ?? 0) + (seen["MISS"] ?? 0) == 300)
+            #expect((seen["HIT"] ?? 0) > 100)
+            let streamLength = try await probe.send(RedisCommand("XLEN", "cachescope:events")).int ?? 0
+            #expect(streamLength >= 300)
+            let last = try await probe.send(RedisCommand("XREVRANGE", "cachescope:events", "+", "-", "COUNT", "1")).elements
+            let fields = last.first?.elements.last?.elements.compactMap(\.string) ?? []
+            let event = CacheEvent(streamFields: Dictionary(uniqueKeysWithValues: stride(from: 0, to: fields.count, by: 2).map { (fields[$0], fields[$0 + 1]) }))
+            #expect(event?.server == server.server.configuration.serverID)
+        }
+    }
+
+    @Test func redisDownMeansBypassThenRecovery() async throws {
+        try await withServer { server, redis in
+            #expect(try await server.get("/products").header("X-Cache") == "MISS")
+            await redis.stop()
+            for _ in 0..<3 {
+                let response = try await server.get("/products")
+                #expect(response.status == 200)
+                #expect(response.header("X-Cache") == "BYPASS")
+                #expect(response.json["count"] as? Int == 5)
+            }
+            #expect(try await server.get("/health").json["redis"] as? String == "down")
+            #expect(try await server.get("/cache/stats").json["redis"] as? String == "down")
+            try await redis.start()
+            let back = ContinuousClock.now
+            var status: String?
+            while ContinuousClock.now - back < .seconds(2) {
+                status = try await server.get("/products").header("X-Cache")
+                if status == "HIT" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(status == "HIT")
+        }
+    }
+
+    @Test func writeDuringStallIsCarriedOutBeforeAnyHit() async throws {
+        try await withServer { server, redis in
+            _ = try await server.get("/products")
+            #expect(try await server.get("/products").header("X-Cache") == "HIT")
+            let pid = try #require(redis.processIdentifier)
+            kill(pid, SIGSTOP)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let created = try await server.send("POST", "/products", json: #"{"name":"During outage","price":3}"#)
+            #expect(created.status == 201)
+            #expect(clock.now - start < .milliseconds(2500))
+            let during = try await server.get("/products")
+            #expect(during.header("X-Cache") == "BYPASS")
+            #expect(during.json["count"] as? Int == 6)
+            kill(pid, SIGCONT)
+            // The old listing is still in Redis until the queued invalidation runs; it must never be served.
+            for _ in 0..<30 {
+                let response = try await server.get("/products")
+                #expect(response.json["count"] as? Int == 6)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await server.get("/products").header("X-Cache") == "HIT")
+        }
+    }
+}
+
+/// Waits until an origin load is in flight (and its query has had time to run).
+func waitForLoadInFlight(_ server: TestServer) async throws {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while server.server.cache.flights.inFlight == 0 && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    try await Task.sleep(for: .milliseconds(50))
+}

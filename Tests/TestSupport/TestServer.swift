@@ -1,0 +1,83 @@
+import CacheServer
+import Foundation
+import LoadGenerator
+import Logging
+import RedisClient
+import ServiceLifecycle
+import Testing
+
+/// A real server on a real port (chosen by the OS), with its own SQLite file, run as in
+/// `cachescope serve`: one ServiceGroup with the publisher and the invalidation replayer.
+public final class TestServer: Sendable {
+    public let server: CacheScopeServer
+    public let baseURL: String
+    public let client = HTTPClient()
+    /// A connection for the test's own look at Redis.
+    public let redis: RedisWorker
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    private init(server: CacheScopeServer, baseURL: String, redis: RedisWorker, group: ServiceGroup, running: Task<Void, any Error>) {
+        self.server = server
+        self.baseURL = baseURL
+        self.redis = redis
+        self.group = group
+        self.running = running
+    }
+
+    public static func start(redis endpoint: RedisEndpoint, databasePath: String? = nil,
+                             configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+        CacheMetrics.bootstrap()
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.redis = endpoint
+        configuration.databasePath = databasePath ?? Self.temporaryDatabase()
+        configuration.originDelay = .milliseconds(20)
+        configuration.warmOnStart = false
+        configure(&configuration)
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .warning
+        let server = try CacheScopeServer(configuration: configuration, logger: logger)
+        let (ports, portSink) = AsyncStream<Int>.makeStream()
+        let app = server.makeApplication { port in portSink.yield(port) }
+        let group = ServiceGroup(services: server.backgroundServices + [app], gracefulShutdownSignals: [], logger: logger)
+        let running = Task { try await group.run() }
+        var port = 0
+        for await bound in ports { port = bound; break }
+        let probe = RedisWorker(endpoint: endpoint, name: "test-probe", options: .background)
+        return TestServer(server: server, baseURL: "http://127.0.0.1:\(port)", redis: probe, group: group, running: running)
+    }
+
+    public static func temporaryDatabase() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("cachescope-test-\(UUID().uuidString).db").path
+    }
+
+    public func get(_ path: String) async throws -> HTTPClient.Response { try await client.get(baseURL + path) }
+
+    public func send(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> HTTPClient.Response {
+        try await client.send(method, baseURL + path, body: json.map { Data($0.utf8) }, headers: headers)
+    }
+
+    /// Graceful shutdown, as on SIGTERM: drains, flushes the publisher, stops the Redis threads.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
+        server.shutdown()
+        redis.stop()
+    }
+}
+
+/// Runs `body` against a fresh Redis and a fresh server; both are stopped afterwards.
+public func withServer(configure: @escaping (inout ServerConfiguration) -> Void = { _ in },
+                       _ body: (TestServer, EmbeddedRedis) async throws -> Void) async throws {
+    try await withRedis { redis in
+        let server = try await TestServer.start(redis: redis.endpoint, configure: configure)
+        do {
+            try await body(server, redis)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+}
