@@ -6,8 +6,15 @@ public struct OriginResponse: Sendable, Equatable {
     public let status: Int
     public let body: [UInt8]
 
+    /// Sorted keys: the same value always makes the same bytes.
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
     static func json(_ value: some Encodable, status: Int = 200) -> OriginResponse {
-        OriginResponse(status: status, body: Array((try? JSONEncoder().encode(value)) ?? Data("{}".utf8)))
+        OriginResponse(status: status, body: Array((try? encoder.encode(value)) ?? Data("{}".utf8)))
     }
 }
 

@@ -9,6 +9,7 @@ public final class EmbeddedRedis: @unchecked Sendable {
     }
 
     public struct NotInstalled: Error, CustomStringConvertible {
+        public init() {}
         public var description: String {
             "redis-server is not installed. Install it with `sudo apt-get install redis-server` (or `make deps`), or pass --redis URL."
         }

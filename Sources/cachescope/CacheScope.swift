@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct CacheScope: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cachescope",
+        abstract: "A product API cached in Redis, and a live terminal dashboard of what that cache does.",
+        subcommands: [Run.self, Serve.self, Watch.self, Load.self],
+        defaultSubcommand: Run.self)
+
+    /// Usage errors exit with code 2 and one line naming the flag, instead of ArgumentParser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as UsageError {
+            FileHandle.standardError.write(Data("cachescope: \(error.message)\n".utf8))
+            Foundation.exit(2)
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data("cachescope: \(message(for: error)) (see --help)\n".utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// A bad flag value, found after parsing (for example an unusable Redis URL): exit 2.
+struct UsageError: Error {
+    let message: String
+}
+
+/// Anything else that stops the program with a message: exit 1.
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+}

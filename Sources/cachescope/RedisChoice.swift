@@ -1,0 +1,32 @@
+import Foundation
+import Logging
+import RedisClient
+
+/// Which Redis to use: the flag, else $REDIS_URL, else a local one on 6379 if it answers,
+/// else a private embedded redis-server (stopped on exit).
+struct RedisChoice {
+    let endpoint: RedisEndpoint
+    let embedded: EmbeddedRedis?
+
+    var mode: String { embedded == nil ? "attached" : "embedded" }
+
+    static func resolve(flag: String?, logger: Logger) async throws -> RedisChoice {
+        if let url = flag ?? ProcessInfo.processInfo.environment["REDIS_URL"] {
+            do {
+                return RedisChoice(endpoint: try RedisEndpoint(url: url), embedded: nil)
+            } catch {
+                throw UsageError(message: "--redis (or REDIS_URL): \(error)")
+            }
+        }
+        let local = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: 6379))
+        if EmbeddedRedis.answers(local) {
+            logger.info("using the Redis that answers on 127.0.0.1:6379")
+            return RedisChoice(endpoint: local, embedded: nil)
+        }
+        guard EmbeddedRedis.locateServer() != nil else { throw Failure(description: "\(EmbeddedRedis.NotInstalled())") }
+        let embedded = EmbeddedRedis(listen: try EmbeddedRedis.privateSocket())
+        try await embedded.start()
+        logger.info("started an embedded redis-server (no persistence)", metadata: ["address": "\(embedded.endpoint)"])
+        return RedisChoice(endpoint: embedded.endpoint, embedded: embedded)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import LoadGenerator
+import RedisClient
+import Testing
+import TestSupport
+
+@Suite struct ServeTests {
+    @Test func sigtermStopsTheServerWithExitZero() async throws {
+        try await withRedis { redis in
+            let port = Binary.freePort()
+            let database = TestServer.temporaryDatabase()
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(port).log").path
+            let child = try ChildProcess(path: Binary.path, arguments: [
+                "serve", "--port", String(port), "--db", database, "--redis", "\(redis.endpoint)", "--origin-delay", "0"],
+                outputPath: log)
+            #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
+            let client = HTTPClient()
+            #expect(try await client.get("http://127.0.0.1:\(port)/products").header("X-Cache") == "HIT")  // warmed at start
+            let clock = ContinuousClock()
+            let start = clock.now
+            child.signal(SIGTERM)
+            let code = await child.wait(timeout: .seconds(5))
+            #expect(code == 0)
+            #expect(clock.now - start < .seconds(5))
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(output.contains("warm-up"))
+            #expect(output.contains("stopped"))
+            if code == nil { await child.terminate() }
+        }
+    }
+
+    @Test func badFlagsExitTwoNamingTheFlag() async throws {
+        let cases: [([String], String)] = [
+            (["serve", "--port", "70000"], "--port"),
+            (["serve", "--origin-delay", "soon"], "--origin-delay"),
+            (["serve", "--redis", "http://nope"], "--redis"),
+            (["serve", "--ttl-jitter", "3"], "--ttl-jitter"),
+        ]
+        for (arguments, flag) in cases {
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("flags-\(UUID().uuidString).log").path
+            let child = try ChildProcess(path: Binary.path, arguments: arguments, outputPath: log)
+            #expect(await child.wait(timeout: .seconds(10)) == 2, "\(arguments)")
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(output.contains(flag), "\(arguments): \(output)")
+            #expect(output.split(separator: "\n").count == 1, "\(arguments): \(output)")
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import LoadGenerator
+import RedisClient
+
+/// The built `cachescope` executable: `$CACHESCOPE_BIN` (set by `make test`), else the debug build.
+public enum Binary {
+    public static var path: String {
+        if let path = ProcessInfo.processInfo.environment["CACHESCOPE_BIN"], !path.isEmpty { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/cachescope").path
+    }
+
+    /// A free TCP port on loopback (the OS picks it; released before returning).
+    public static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Polls `url` until it answers 200, up to `timeout`.
+    public static func waitUntilServing(_ url: String, timeout: Duration = .seconds(30)) async -> Bool {
+        let client = HTTPClient(timeout: 1)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? await client.get(url))?.status == 200 { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+}
