@@ -60,7 +60,7 @@ let package = Package(
                                                     .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                     .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport"),
-        .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore"]),
+        .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "LoadGenerator"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "CacheCore"]),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"]),
         .testTarget(name: "CacheServerTests", dependencies: ["CacheServer", "RedisClient", "CacheCore", "LoadGenerator", "TestSupport"]),

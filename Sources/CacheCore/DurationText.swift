@@ -15,8 +15,8 @@ public enum DurationText {
     public static func format(_ duration: Duration) -> String {
         let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         if ms == 0 { return "0" }
-        if ms < 1000 { return ms == ms.rounded() ? "\(Int(ms))ms" : "\(ms)ms" }
-        let seconds = ms / 1000
-        return seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
+        if ms < 1000 { return "\(Int(ms.rounded()))ms" }
+        let tenths = (ms / 100).rounded()
+        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))s" : "\(tenths / 10)s"
     }
 }

@@ -16,7 +16,3 @@ struct Watch: AsyncParsableCommand {
     func run() async throws { throw Failure(description: "not built yet") }
 }
 
-struct Load: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Send a realistic request mix to a server.")
-    func run() async throws { throw Failure(description: "not built yet") }
-}

@@ -59,3 +59,23 @@ import Testing
         #expect(plain.ttlMilliseconds(random: 0.7) == 600_000)
     }
 }
+
+@Suite struct DurationTextTests {
+    @Test func parsesCommandLineDurations() {
+        #expect(DurationText.parse("200ms") == .milliseconds(200))
+        #expect(DurationText.parse("1s") == .seconds(1))
+        #expect(DurationText.parse("1.5s") == .milliseconds(1500))
+        #expect(DurationText.parse("2m") == .seconds(120))
+        #expect(DurationText.parse("0") == .zero)
+        #expect(DurationText.parse("fast") == nil)
+        #expect(DurationText.parse("-1s") == nil)
+        #expect(DurationText.parse("10") == nil)
+    }
+
+    @Test func formatsCompactly() {
+        #expect(DurationText.format(.milliseconds(200)) == "200ms")
+        #expect(DurationText.format(.milliseconds(3119)) == "3.1s")
+        #expect(DurationText.format(.seconds(60)) == "60s")
+        #expect(DurationText.format(.zero) == "0")
+    }
+}
