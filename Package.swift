@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Dashboard", dependencies: ["CacheCore"]),
 
         // Edges.
-        .target(name: "RedisClient", dependencies: ["CHiredis"]),
+        .target(name: "RedisClient", dependencies: ["CHiredis", "CacheCore"]),
         .target(name: "DashboardTerminal", dependencies: ["CNcurses", "Dashboard"]),
         .target(name: "CacheServer", dependencies: [
             "CacheCore", "RedisClient",

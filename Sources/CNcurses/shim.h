@@ -4,6 +4,8 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <locale.h>
 #include <ncursesw/curses.h>
+#include <ncursesw/term.h>  // setupterm, for checking TERM before initscr
+#include <stdlib.h>
 #include <unistd.h>
 
 // Macros Swift cannot see, wrapped as functions.

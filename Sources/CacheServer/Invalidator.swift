@@ -21,8 +21,7 @@ public final class PendingInvalidations: Sendable {
 /// Deletes cache entries by key or glob pattern, with SCAN + UNLINK (never KEYS), after
 /// bumping the generation that fills check, and after detaching in-flight loads.
 public final class Invalidator: Sendable {
-    private let redis: RedisWorker
-    private let schema: CounterSchema
+    private let deletion: KeyDeletion
     private let recorder: EventRecorder
     private let flights: SingleFlight<Fill>
     private let pending: PendingInvalidations
@@ -32,8 +31,7 @@ public final class Invalidator: Sendable {
 
     public init(redis: RedisWorker, schema: CounterSchema, recorder: EventRecorder, flights: SingleFlight<Fill>,
                 pending: PendingInvalidations, logger: Logger, deadline: Duration = .seconds(1)) {
-        self.redis = redis
-        self.schema = schema
+        self.deletion = KeyDeletion(redis: redis, schema: schema)
         self.recorder = recorder
         self.flights = flights
         self.pending = pending
@@ -82,39 +80,10 @@ public final class Invalidator: Sendable {
         pending.remove(first: done)
     }
 
-    /// Bumps the generation the pattern covers, then deletes what it matches.
+    /// Deletes through the shared protocol, then records the invalidation.
     private func delete(_ pattern: String, until: ContinuousClock.Instant) async throws -> Int {
-        try await redis.send(RedisCommand("HINCRBY", schema.generations, Self.generationField(for: pattern), "1")).orThrow()
-        var deleted = 0
-        if !Glob.hasWildcards(pattern) {
-            deleted = try await redis.send(RedisCommand("UNLINK", Glob.literalPrefix(pattern))).orThrow().int ?? 0
-        } else {
-            var cursor = "0"
-            repeat {
-                guard ContinuousClock.now < until else { throw RedisError.timedOut }
-                let page = try await redis.send(RedisCommand("SCAN", cursor, "MATCH", pattern, "COUNT", "1000")).orThrow().elements
-                guard page.count == 2 else { throw ServerError(message: "unexpected SCAN reply") }
-                cursor = page[0].string ?? "0"
-                let keys = page[1].elements.compactMap(\.string)
-                if !keys.isEmpty {
-                    deleted += try await redis.send(RedisCommand(["UNLINK"] + keys)).orThrow().int ?? 0
-                }
-            } while cursor != "0"
-        }
+        let deleted = try await deletion.delete(pattern, until: until)
         recorder.record(.invalidate, key: pattern, route: "*", deleted: deleted)
         return deleted
-    }
-
-    /// The generation field an invalidation of `pattern` bumps: the key group for a literal key
-    /// or a `group:*` pattern, else `*`, which every fill checks too.
-    static func generationField(for pattern: String) -> String {
-        let literal = Glob.literalPrefix(pattern)
-        if !Glob.hasWildcards(pattern) {
-            return CacheKey.group(ofKey: literal) ?? CounterSchema.allGroups
-        }
-        if pattern == Glob.escape(literal) + "*", literal.hasSuffix(":"), literal.count > 1 {
-            return String(literal.dropLast())
-        }
-        return CounterSchema.allGroups
     }
 }

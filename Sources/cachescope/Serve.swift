@@ -22,7 +22,8 @@ struct Serve: AsyncParsableCommand {
         let redis = try await RedisChoice.resolve(flag: options.redis, logger: logger)
         let server = try ServerHost(configuration: options.configuration(redis: redis.endpoint), logger: logger)
         logger.info("serving", metadata: ["address": "http://\(options.host):\(options.port)", "redis": "\(redis.endpoint)", "redis_mode": "\(redis.mode)"])
-        try await server.run(alongside: [], signals: [.sigterm, .sigint])
+        try await server.makeGroup(signals: [.sigterm, .sigint]).run()
+        server.server.shutdown()
         await redis.embedded?.stop()
         logger.info("stopped")
     }

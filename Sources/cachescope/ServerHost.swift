@@ -15,16 +15,14 @@ struct ServerHost {
         self.logger = logger
     }
 
-    /// Runs until a signal in `signals` arrives or a service ends; `extra` services run alongside.
-    func run(alongside extra: [any Service], signals: [UnixSignal], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// The server's services in one group that stops gracefully on `signals` (or when triggered).
+    func makeGroup(signals: [UnixSignal], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup {
         let app = server.makeApplication(onRunning: onRunning)
         var configuration = ServiceGroupConfiguration(
-            services: (server.backgroundServices + [app] + extra).map { .init(service: $0) },
+            services: (server.backgroundServices + [app]).map { .init(service: $0) },
             gracefulShutdownSignals: signals,
             logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(4)
-        let group = ServiceGroup(configuration: configuration)
-        defer { server.shutdown() }
-        try await group.run()
+        return ServiceGroup(configuration: configuration)
     }
 }

@@ -1,0 +1,124 @@
+import CacheCore
+
+/// A key as the terminal reports it, already decoded, so the core never sees key codes.
+public enum KeyPress: Equatable, Sendable {
+    case char(Character), up, down, pageUp, pageDown, home, end, enter, escape, backspace
+}
+
+/// Everything that can change the dashboard: the shell turns terminal, timer and Redis activity into these.
+public enum DashboardInput: Sendable {
+    case key(KeyPress)
+    /// Every second, wall clock in Unix ms: drives the local TTL countdown.
+    case tick(nowMs: Int64)
+    case resize(width: Int, height: Int)
+    case poll(PollResult)
+    /// A poll failed: the last known values stay on screen under a banner.
+    case redisDown(reason: String)
+    /// Status line text for the last action, e.g. "invalidated 3 keys".
+    case actionFinished(String)
+    /// The answer to `Effect.countPattern`.
+    case patternCount(pattern: String, count: Int)
+    /// One-line summary of the demo load, nil when it is stopped.
+    case loadStatus(String?)
+}
+
+/// Server-wide numbers from INFO and DBSIZE.
+public struct RedisOverview: Sendable, Equatable {
+    public var address: String
+    public var version: String
+    public var uptimeSeconds: Int
+    public var usedMemoryBytes: Int
+    public var connectedClients: Int
+    public var opsPerSec: Int
+    public var dbSize: Int
+    public var keyspaceHits: Int
+    public var keyspaceMisses: Int
+    /// Reads the dashboard itself made, already subtracted from the keyspace numbers; shown separately.
+    public var dashboardReads: Int
+
+    public init(address: String, version: String, uptimeSeconds: Int = 0, usedMemoryBytes: Int = 0, connectedClients: Int = 0,
+                opsPerSec: Int = 0, dbSize: Int = 0, keyspaceHits: Int = 0, keyspaceMisses: Int = 0, dashboardReads: Int = 0) {
+        self.address = address
+        self.version = version
+        self.uptimeSeconds = uptimeSeconds
+        self.usedMemoryBytes = usedMemoryBytes
+        self.connectedClients = connectedClients
+        self.opsPerSec = opsPerSec
+        self.dbSize = dbSize
+        self.keyspaceHits = keyspaceHits
+        self.keyspaceMisses = keyspaceMisses
+        self.dashboardReads = dashboardReads
+    }
+}
+
+/// What Redis says about one on-screen key.
+public struct KeyDetail: Sendable, Equatable {
+    /// Remaining TTL; nil when the key is gone, negative when it has no expiry.
+    public var ttlMs: Int?
+    public var sizeBytes: Int?
+    public var hits: Int
+    public var misses: Int
+    public var fills: Int
+
+    public init(ttlMs: Int?, sizeBytes: Int? = nil, hits: Int = 0, misses: Int = 0, fills: Int = 0) {
+        self.ttlMs = ttlMs
+        self.sizeBytes = sizeBytes
+        self.hits = hits
+        self.misses = misses
+        self.fills = fills
+    }
+}
+
+/// One refresh worth of data read from Redis.
+public struct PollResult: Sendable {
+    public var nowMs: Int64
+    public var redis: RedisOverview
+    /// Cumulative counters per route, summed over all servers.
+    public var routeTotals: [String: RouteCounts]
+    /// New stream entries since the last poll, oldest first.
+    public var events: [CacheEvent]
+    /// Keys found by this poll's incremental SCAN step (may repeat known ones).
+    public var discoveredKeys: [String]
+    /// Answers for the keys that were in `DashboardState.visibleKeys`.
+    public var keyDetails: [String: KeyDetail]
+
+    public init(nowMs: Int64, redis: RedisOverview, routeTotals: [String: RouteCounts] = [:], events: [CacheEvent] = [],
+                discoveredKeys: [String] = [], keyDetails: [String: KeyDetail] = [:]) {
+        self.nowMs = nowMs
+        self.redis = redis
+        self.routeTotals = routeTotals
+        self.events = events
+        self.discoveredKeys = discoveredKeys
+        self.keyDetails = keyDetails
+    }
+}
+
+/// Work the shell performs on the dashboard's behalf; results come back as inputs.
+public enum Effect: Equatable, Sendable {
+    case invalidate(key: String)
+    /// Count the keys matching a glob before asking to delete them.
+    case countPattern(String)
+    case invalidatePattern(String)
+    case warm(key: String)
+    case warmAll
+    case toggleLoad
+    case setRefreshInterval(ms: Int)
+    case quit
+}
+
+public struct DashboardConfig: Sendable {
+    /// "embedded" or "attached".
+    public var mode: String
+    /// Key prefixes watched, e.g. ["shop"].
+    public var prefixes: [String]
+    public var refreshMs: Int
+    /// Fallback TTL per route for the TTL bar, when no fill of the key was seen.
+    public var routeTTLms: [String: Int]
+
+    public init(mode: String, prefixes: [String], refreshMs: Int, routeTTLms: [String: Int] = [:]) {
+        self.mode = mode
+        self.prefixes = prefixes
+        self.refreshMs = refreshMs
+        self.routeTTLms = routeTTLms
+    }
+}

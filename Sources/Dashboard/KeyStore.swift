@@ -1,0 +1,110 @@
+import CacheCore
+
+/// One cache key the dashboard knows about.
+struct TrackedKey: Equatable {
+    let name: String
+    var route: String
+    var hits = 0
+    var misses = 0
+    var sizeBytes: Int?
+    /// When Redis drops it (Unix ms); nil while unknown or when it has no expiry.
+    var expiresAtMs: Int64?
+    /// The TTL of its last fill or warm: the best total for its TTL bar.
+    var storedTTLms: Int?
+
+    func remainingMs(at nowMs: Int64) -> Int? { expiresAtMs.map { Int(max(0, $0 - nowMs)) } }
+
+    var hitPercent: Double? { hits + misses == 0 ? nil : Double(hits) / Double(hits + misses) * 100 }
+}
+
+/// The keys under the watched prefixes, fed by events, SCAN steps and per-key details, and
+/// counted down locally so TTLs move between polls.
+struct KeyStore {
+    let prefixes: [String]
+    private(set) var keys: [String: TrackedKey] = [:]
+    /// The largest TTL seen in any fill or warm: the last-resort total for a TTL bar.
+    private(set) var largestTTLms: Int?
+    /// Keys removed lately and when, so a SCAN step or event older than the delete cannot bring them back.
+    private var removedAtMs: [String: Int64] = [:]
+    static let rememberRemovalMs: Int64 = 10_000
+
+    init(prefixes: [String]) { self.prefixes = prefixes }
+
+    func isWatched(_ name: String) -> Bool { prefixes.contains { name.hasPrefix($0 + ":") } }
+
+    mutating func apply(_ event: CacheEvent) {
+        switch event.outcome {
+        case .invalidate:
+            remove(matching: event.key, atMs: event.timestampMs)
+        case .bypass:
+            return
+        case .hit, .miss, .coalesced, .fill, .warm:
+            guard isWatched(event.key), removedAtMs[event.key].map({ $0 < event.timestampMs }) ?? true else { return }
+            var key = keys[event.key] ?? TrackedKey(name: event.key, route: Self.route(ofKey: event.key))
+            if !event.route.isEmpty { key.route = event.route }
+            switch event.outcome {
+            case .hit: key.hits += 1
+            case .miss, .coalesced: key.misses += 1
+            default:
+                if let ttl = event.ttlMs {
+                    key.expiresAtMs = event.timestampMs + Int64(ttl)
+                    key.storedTTLms = ttl
+                    largestTTLms = max(largestTTLms ?? 0, ttl)
+                }
+            }
+            keys[event.key] = key
+            removedAtMs[event.key] = nil
+        }
+    }
+
+    mutating func discover(_ names: [String]) {
+        for name in names where keys[name] == nil && removedAtMs[name] == nil && isWatched(name) {
+            keys[name] = TrackedKey(name: name, route: Self.route(ofKey: name))
+        }
+    }
+
+    /// Redis's answers for on-screen keys overrule the local countdown and counts.
+    mutating func apply(details: [String: KeyDetail], nowMs: Int64) {
+        for (name, detail) in details where keys[name] != nil {
+            guard let ttl = detail.ttlMs else {
+                forget(name, atMs: nowMs)
+                continue
+            }
+            keys[name]?.expiresAtMs = ttl >= 0 ? nowMs + Int64(ttl) : nil
+            keys[name]?.sizeBytes = detail.sizeBytes
+            keys[name]?.hits = detail.hits
+            keys[name]?.misses = detail.misses
+        }
+    }
+
+    /// Drops the keys a pattern (or exact key) names.
+    mutating func remove(matching pattern: String, atMs: Int64) {
+        for name in keys.keys where name == pattern || Glob.matches(pattern, name) { forget(name, atMs: atMs) }
+    }
+
+    private mutating func forget(_ name: String, atMs: Int64) {
+        keys[name] = nil
+        removedAtMs[name] = max(removedAtMs[name] ?? atMs, atMs)
+    }
+
+    /// Drops keys whose TTL ran out and forgets old removals.
+    mutating func expire(nowMs: Int64) {
+        keys = keys.filter { ($0.value.expiresAtMs ?? .max) > nowMs }
+        removedAtMs = removedAtMs.filter { $0.value > nowMs - Self.rememberRemovalMs }
+    }
+
+    /// The total a key's TTL bar is drawn against.
+    func ttlTotalMs(of key: TrackedKey, routeTTLms: [String: Int]) -> Int? {
+        key.storedTTLms ?? routeTTLms[key.route] ?? largestTTLms
+    }
+
+    /// `shop:/products/42:e3b0c442` → `/products/{id}`: the route a key belongs to when no event said so.
+    static func route(ofKey name: String) -> String {
+        let group = CacheKey.group(ofKey: name) ?? name
+        guard let slash = group.firstIndex(of: "/") else { return group }
+        let path = String(group[slash...])
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 3, parts[1] == "products", !parts[2].isEmpty, parts[2].allSatisfy({ $0.isASCII && $0.isNumber }) { return "/products/{id}" }
+        return path
+    }
+}

@@ -1,0 +1,28 @@
+/// Where each part of the screen goes. Fixed rows for header, panel and footer; the table and
+/// the event log share the rest, three to two.
+struct Layout {
+    static let minWidth = 80, minHeight = 24
+    static let headerTop = 0, panelTop = 2, tableHeaderY = 5
+
+    let width: Int
+    let tableRows: Int
+    /// The event log's header row; its entries follow.
+    let logTop: Int
+    let logRows: Int
+    let hotkeysY: Int
+    let statusY: Int
+
+    /// nil when the window is below 80×24.
+    init?(width: Int, height: Int) {
+        guard width >= Self.minWidth, height >= Self.minHeight else { return nil }
+        self.width = width
+        let shared = height - Self.tableHeaderY - 1 - 2
+        logRows = shared * 2 / 5
+        tableRows = shared - logRows
+        logTop = Self.tableHeaderY + 1 + tableRows
+        hotkeysY = height - 2
+        statusY = height - 1
+    }
+
+    var tableTop: Int { Self.tableHeaderY + 1 }
+}

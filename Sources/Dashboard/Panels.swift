@@ -1,0 +1,118 @@
+import CacheCore
+
+/// Two header lines: who Redis is and how it is doing, then how the dashboard is running.
+func drawHeader(_ state: DashboardState, into buffer: inout ScreenBuffer) {
+    var x = 0
+    func part(_ text: String, _ role: ColorRole = .normal, y: Int) {
+        buffer.put(text, x: x, y: y, role: role)
+        x += text.count + 2
+    }
+    part("CacheScope", .title, y: 0)
+    if let redis = state.redis {
+        part("redis \(redis.address) v\(redis.version)", y: 0)
+        part(state.redisDownReason == nil ? "UP" : "DOWN", state.redisDownReason == nil ? .hit : .error, y: 0)
+        part("uptime \(formatUptime(seconds: redis.uptimeSeconds))", y: 0)
+        part("mem \(formatBytes(redis.usedMemoryBytes))", y: 0)
+        part("clients \(redis.connectedClients)", y: 0)
+    } else {
+        part(state.redisDownReason == nil ? "connecting to Redis…" : "DOWN", state.redisDownReason == nil ? .dim : .error, y: 0)
+    }
+    x = 0
+    part("ops/s \(state.redis.map { String($0.opsPerSec) } ?? "—")", y: 1)
+    part("dbsize \(state.redis.map { String($0.dbSize) } ?? "—")", y: 1)
+    part("servers \(state.servers.count)", y: 1)
+    part("mode \(state.config.mode)", y: 1)
+    part("refresh \(DurationText.format(.milliseconds(state.refreshMs)))", y: 1)
+    if state.isPaused { part("PAUSED", .warn, y: 1) }
+}
+
+/// Hit rates (app level from the route counters, beside them Redis-wide), latency percentiles,
+/// and sparklines of hit rate and requests per second.
+func drawHitRatePanel(_ state: DashboardState, into buffer: inout ScreenBuffer) {
+    let top = Layout.panelTop
+    let rightX = buffer.width * 3 / 5
+    let history = state.history
+    let windows = "10s \(formatPercent(history.hitRate(windowMs: 10_000)))  60s \(formatPercent(history.hitRate(windowMs: 60_000)))"
+    buffer.put("hit rate", x: 0, y: top, role: .label)
+    buffer.put("\(windows)  all \(formatPercent(history.latestTotals?.hitRate))", x: 10, y: top, maxWidth: rightX - 11)
+
+    let latency = state.latencies
+    func percentiles(_ values: [Int]) -> String {
+        guard let p50 = percentile(0.5, of: values), let p99 = percentile(0.99, of: values) else { return "—" }
+        return "\(formatDuration(us: p50))/\(formatDuration(us: p99))"
+    }
+    buffer.put("p50/p99", x: 0, y: top + 1, role: .label)
+    buffer.put("hit \(percentiles(latency.hitsUs))  miss \(percentiles(latency.missesUs))", x: 10, y: top + 1, maxWidth: rightX - 11)
+
+    let keyspace = state.redis.map { redis in
+        redis.keyspaceHits + redis.keyspaceMisses == 0 ? nil
+            : Double(redis.keyspaceHits) / Double(redis.keyspaceHits + redis.keyspaceMisses) * 100
+    } ?? nil
+    buffer.put("│ Redis-wide keyspace", x: rightX, y: top, role: .label)
+    buffer.put(formatPercent(keyspace), x: rightX + 22, y: top)
+    buffer.put("│ dashboard reads excluded: \(state.redis.map { String($0.dashboardReads) } ?? "—")", x: rightX, y: top + 1, role: .dim)
+
+    let requestRates = history.requestRatePoints
+    let peak = requestRates.max() ?? 0
+    let peakText = " peak \(Int(peak.rounded()))"
+    let sparkWidth = (buffer.width - 5 - 8 - peakText.count) / 2
+    buffer.put("hit% ", x: 0, y: top + 2, role: .label)
+    buffer.put(sparkline(history.hitRatePoints, maxValue: 100, width: sparkWidth), x: 5, y: top + 2, role: .hit)
+    buffer.put("  req/s ", x: 5 + sparkWidth, y: top + 2, role: .label)
+    buffer.put(sparkline(requestRates, maxValue: peak, width: sparkWidth), x: 13 + sparkWidth, y: top + 2, role: .fill)
+    buffer.put(peakText, x: 13 + 2 * sparkWidth, y: top + 2, role: .dim)
+}
+
+/// Hotkeys (or the Redis-down banner) and the status line (or the open prompt).
+func drawFooter(_ state: DashboardState, layout: Layout, into buffer: inout ScreenBuffer) {
+    if let reason = state.redisDownReason {
+        buffer.put("Redis unreachable — retrying (showing last known values): \(reason)", x: 0, y: layout.hotkeysY, role: .error)
+    } else {
+        buffer.put("?:help q:quit i/I:invalidate w/W:warm /:filter s:sort p:pause L:load +/-:refresh", x: 0, y: layout.hotkeysY, role: .dim)
+    }
+    if let prompt = state.prompt {
+        buffer.put(promptText(prompt), x: 0, y: layout.statusY, role: .warn)
+    } else {
+        let load = state.loadStatus.map { "load: \($0)  │  " } ?? ""
+        buffer.put(load + state.status, x: 0, y: layout.statusY)
+    }
+}
+
+private func promptText(_ prompt: Prompt) -> String {
+    switch prompt {
+    case .filter(let text): "filter keys (Enter apply, Esc clear): \(text)_"
+    case .pattern(let text): "invalidate keys matching glob (Enter count, Esc cancel): \(text)_"
+    case .counting(let pattern): "counting keys matching \(pattern)…"
+    case .confirm(let pattern, let count): "\(count) keys match \(pattern) — invalidate? y/n"
+    }
+}
+
+let helpLines = [
+    "↑/↓ j/k      select key",
+    "PgUp/PgDn    page     Home/End  first/last",
+    "i            invalidate selected key",
+    "I            invalidate keys matching a glob",
+    "w            warm selected key",
+    "W            warm all known requests",
+    "/            filter keys (Enter apply, Esc clear)",
+    "s            sort: TTL, hits, hit %, key",
+    "p            pause/resume the display",
+    "L            start/stop the demo load",
+    "+ / -        refresh interval longer/shorter",
+    "?            this help",
+    "q            quit",
+]
+
+/// A framed box in the middle of the screen listing every hotkey.
+func drawHelp(into buffer: inout ScreenBuffer) {
+    let lines = ["CacheScope hotkeys"] + helpLines + ["", "press any key to close"]
+    let inner = (lines.map(\.count).max() ?? 0) + 2
+    let left = max(0, (buffer.width - inner - 2) / 2), top = max(0, (buffer.height - lines.count - 2) / 2)
+    buffer.put("┌" + String(repeating: "─", count: inner) + "┐", x: left, y: top, role: .title)
+    for (index, line) in lines.enumerated() {
+        buffer.put("│", x: left, y: top + 1 + index, role: .title)
+        buffer.put((" " + line).padded(to: inner), x: left + 1, y: top + 1 + index, role: index == 0 ? .title : .normal)
+        buffer.put("│", x: left + inner + 1, y: top + 1 + index, role: .title)
+    }
+    buffer.put("└" + String(repeating: "─", count: inner) + "┘", x: left, y: top + lines.count + 1, role: .title)
+}

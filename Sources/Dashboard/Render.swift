@@ -1,0 +1,38 @@
+/// Draws the whole window from the state; the terminal backend only copies the result.
+public func render(_ state: DashboardState) -> ScreenBuffer {
+    var buffer = ScreenBuffer(width: state.width, height: state.height)
+    guard let layout = state.layout else {
+        buffer.put("window too small (need \(Layout.minWidth)×\(Layout.minHeight))", x: 0, y: 0, role: .warn)
+        return buffer
+    }
+    drawHeader(state, into: &buffer)
+    drawHitRatePanel(state, into: &buffer)
+    drawKeysTable(state, layout: layout, into: &buffer)
+    drawEventLog(state.log, into: &buffer, top: layout.logTop, rows: layout.logRows)
+    drawFooter(state, layout: layout, into: &buffer)
+    if state.showsHelp { drawHelp(into: &buffer) }
+    return buffer
+}
+
+private func drawKeysTable(_ state: DashboardState, layout: Layout, into buffer: inout ScreenBuffer) {
+    let rows = state.rows
+    let columns = KeyColumns(width: buffer.width)
+    let filter = state.filter.isEmpty ? "" : " /\(state.filter)"
+    let title = "KEY\(filter) (\(rows.count), by \(state.sort.label))"
+    buffer.put(title.padded(to: columns.key) + String(columns.header.dropFirst(columns.key)), x: 0, y: Layout.tableHeaderY, role: .label)
+    if rows.isEmpty {
+        let why = state.filter.isEmpty ? "no cached keys under \(state.config.prefixes.map { $0 + ":*" }.joined(separator: " "))"
+            : "no keys match /\(state.filter)"
+        buffer.put(why, x: 0, y: layout.tableTop, role: .dim)
+    }
+    for (offset, key) in rows.dropFirst(state.scrollTop).prefix(layout.tableRows).enumerated() {
+        let y = layout.tableTop + offset
+        let text = columns.text(of: key, nowMs: state.nowMs)
+        buffer.put(text, x: 0, y: y)
+        let remaining = key.remainingMs(at: state.nowMs)
+        if let ttlBar = columns.ttlBar(remainingMs: remaining, totalMs: state.keys.ttlTotalMs(of: key, routeTTLms: state.config.routeTTLms)) {
+            buffer.put(ttlBar, x: text.count, y: y, role: .bar)
+        }
+        if key.name == state.selectedKey { buffer.paint(.selected, x: 0, y: y, count: buffer.width) }
+    }
+}

@@ -1,0 +1,94 @@
+import CacheCore
+
+/// A question at the bottom of the screen; while one is open, keys go to it.
+enum Prompt: Equatable {
+    case filter(String)
+    case pattern(String)
+    /// Waiting for the shell to count the keys a pattern matches.
+    case counting(String)
+    case confirm(pattern: String, count: Int)
+}
+
+/// Everything the dashboard shows, changed only by `update`.
+public struct DashboardState {
+    public let config: DashboardConfig
+    public internal(set) var width: Int
+    public internal(set) var height: Int
+    /// The clock the TTL countdown uses; frozen while paused.
+    public internal(set) var nowMs: Int64
+    public internal(set) var refreshMs: Int
+    public internal(set) var isPaused = false
+    /// The last action's result, shown on the status line.
+    public internal(set) var status = ""
+
+    var redis: RedisOverview?
+    var redisDownReason: String?
+    var history = RateHistory()
+    var latencies = LatencyStats()
+    var keys: KeyStore
+    var log = EventLog()
+    var servers: Set<String> = []
+    var sort = KeySort.ttl
+    var filter = ""
+    var prompt: Prompt?
+    var showsHelp = false
+    var loadStatus: String?
+    /// The selection follows its key as rows move; the index is where it was, for when the key goes.
+    var selectedKey: String?
+    var selectedIndex = 0
+    var scrollTop = 0
+
+    public init(config: DashboardConfig, width: Int, height: Int, nowMs: Int64) {
+        self.config = config
+        self.width = width
+        self.height = height
+        self.nowMs = nowMs
+        refreshMs = config.refreshMs
+        keys = KeyStore(prefixes: config.prefixes)
+    }
+
+    var layout: Layout? { Layout(width: width, height: height) }
+
+    /// The filtered, sorted table rows (all of them, not only those on screen).
+    var rows: [TrackedKey] { tableRows(keys, sort: sort, filter: filter, nowMs: nowMs) }
+
+    /// Keys in the table rows now on screen: the shell asks Redis about exactly these, so the
+    /// cost of a refresh is bounded by the screen, not by the number of keys.
+    public var visibleKeys: [String] {
+        guard let layout else { return [] }
+        return rows.dropFirst(scrollTop).prefix(layout.tableRows).map(\.name)
+    }
+
+    mutating func ingest(_ poll: PollResult) {
+        nowMs = poll.nowMs
+        redis = poll.redis
+        history.record(timeMs: poll.nowMs, totals: poll.routeTotals.values.reduce(RouteCounts(), +))
+        latencies.record(poll.events)
+        log.record(poll.events)
+        for event in poll.events {
+            servers.insert(event.server)
+            keys.apply(event)
+        }
+        keys.discover(poll.discoveredKeys)
+        keys.apply(details: poll.keyDetails, nowMs: poll.nowMs)
+        keys.expire(nowMs: poll.nowMs)
+    }
+
+    mutating func select(index: Int) {
+        let rows = rows
+        selectedIndex = index
+        selectedKey = rows.indices.contains(index) ? rows[index].name : nil
+        reconcileSelection(rows)
+    }
+
+    /// Keeps the selection on its key (or in place when the key left) and on screen.
+    mutating func reconcileSelection(_ rows: [TrackedKey]) {
+        if let key = selectedKey, let index = rows.firstIndex(where: { $0.name == key }) { selectedIndex = index }
+        selectedIndex = min(max(selectedIndex, 0), max(rows.count - 1, 0))
+        selectedKey = rows.isEmpty ? nil : rows[selectedIndex].name
+        let pageRows = max(layout?.tableRows ?? 1, 1)
+        if selectedIndex < scrollTop { scrollTop = selectedIndex }
+        if selectedIndex >= scrollTop + pageRows { scrollTop = selectedIndex - pageRows + 1 }
+        scrollTop = max(0, min(scrollTop, rows.count - pageRows))
+    }
+}

@@ -1,0 +1,118 @@
+import CacheCore
+
+/// The refresh intervals `+` and `-` step through.
+let refreshSteps = [250, 500, 1000, 2000, 5000]
+
+/// Applies one input and returns the work the shell must do. Never performs I/O itself.
+public func update(_ state: inout DashboardState, _ input: DashboardInput) -> [Effect] {
+    var effects: [Effect] = []
+    switch input {
+    case .key(let key):
+        effects = handleKey(&state, key)
+    case .tick(let nowMs):
+        guard !state.isPaused else { break }
+        state.nowMs = nowMs
+        state.keys.expire(nowMs: nowMs)
+    case .resize(let width, let height):
+        state.width = width
+        state.height = height
+    case .poll(let poll):
+        state.redisDownReason = nil
+        if !state.isPaused { state.ingest(poll) }
+    case .redisDown(let reason):
+        state.redisDownReason = reason
+    case .actionFinished(let text):
+        state.status = text
+    case .patternCount(let pattern, let count):
+        if state.prompt == .counting(pattern) { state.prompt = .confirm(pattern: pattern, count: count) }
+    case .loadStatus(let summary):
+        state.loadStatus = summary
+    }
+    state.reconcileSelection(state.rows)
+    return effects
+}
+
+private func handleKey(_ state: inout DashboardState, _ key: KeyPress) -> [Effect] {
+    if state.showsHelp {
+        state.showsHelp = false
+        return []
+    }
+    if let prompt = state.prompt { return handlePromptKey(&state, prompt, key) }
+    let page = state.layout?.tableRows ?? 1
+    switch key {
+    case .up, .char("k"): state.select(index: state.selectedIndex - 1)
+    case .down, .char("j"): state.select(index: state.selectedIndex + 1)
+    case .pageUp: state.select(index: state.selectedIndex - page)
+    case .pageDown: state.select(index: state.selectedIndex + page)
+    case .home: state.select(index: 0)
+    case .end: state.select(index: state.rows.count - 1)
+    case .char("i"):
+        guard let selected = state.selectedKey else { break }
+        state.keys.remove(matching: Glob.escape(selected), atMs: state.nowMs)
+        state.status = "invalidating \(selected)…"
+        return [.invalidate(key: selected)]
+    case .char("I"): state.prompt = .pattern("")
+    case .char("w"):
+        guard let selected = state.selectedKey else { break }
+        state.status = "warming \(selected)…"
+        return [.warm(key: selected)]
+    case .char("W"):
+        state.status = "warming all known requests…"
+        return [.warmAll]
+    case .char("/"): state.prompt = .filter(state.filter)
+    case .escape: state.filter = ""
+    case .char("s"): state.sort = state.sort.next
+    case .char("p"): state.isPaused.toggle()
+    case .char("L"): return [.toggleLoad]
+    case .char("+"): return stepRefresh(&state, to: refreshSteps.first { $0 > state.refreshMs })
+    case .char("-"): return stepRefresh(&state, to: refreshSteps.last { $0 < state.refreshMs })
+    case .char("?"): state.showsHelp = true
+    case .char("q"): return [.quit]
+    default: break
+    }
+    return []
+}
+
+private func handlePromptKey(_ state: inout DashboardState, _ prompt: Prompt, _ key: KeyPress) -> [Effect] {
+    switch (prompt, key) {
+    case (_, .escape):
+        if case .filter = prompt { state.filter = "" }
+        state.prompt = nil
+    case (.filter(let text), .enter):
+        state.filter = text
+        state.prompt = nil
+    case (.filter(let text), _):
+        state.prompt = .filter(edited(text, key))
+    case (.pattern(let text), .enter):
+        state.prompt = text.isEmpty ? nil : .counting(text)
+        return text.isEmpty ? [] : [.countPattern(text)]
+    case (.pattern(let text), _):
+        state.prompt = .pattern(edited(text, key))
+    case (.confirm(let pattern, _), .char("y")):
+        state.prompt = nil
+        state.keys.remove(matching: pattern, atMs: state.nowMs)
+        state.status = "invalidating \(pattern)…"
+        return [.invalidatePattern(pattern)]
+    case (.confirm, .char("n")):
+        state.prompt = nil
+        state.status = "invalidation cancelled"
+    default:
+        break
+    }
+    return []
+}
+
+/// Prompt text after a key: characters append, backspace deletes, anything else leaves it.
+private func edited(_ text: String, _ key: KeyPress) -> String {
+    switch key {
+    case .char(let character): text + String(character)
+    case .backspace: String(text.dropLast())
+    default: text
+    }
+}
+
+private func stepRefresh(_ state: inout DashboardState, to interval: Int?) -> [Effect] {
+    guard let interval else { return [] }
+    state.refreshMs = interval
+    return [.setRefreshInterval(ms: interval)]
+}

@@ -1,0 +1,126 @@
+import CacheCore
+import Dashboard
+import Foundation
+import LoadGenerator
+import RedisClient
+import Synchronization
+
+/// Carries out the dashboard's effects: invalidations on Redis directly (through the same
+/// protocol the servers use), re-warming through a server's `POST /cache/warm`, and the demo
+/// load. Results come back to the dashboard as inputs through `report`.
+final class EffectRunner: Sendable {
+    private let deletion: KeyDeletion
+    private let eventsKey: String
+    private let serverURL: String?
+    private let adminToken: String?
+    private let client = HTTPClient(timeout: 10)
+    private let report: @Sendable (DashboardInput) -> Void
+    private let load = Mutex<Task<Void, Never>?>(nil)
+
+    init(redis: RedisWorker, eventsKey: String, serverURL: String?, adminToken: String?,
+         report: @escaping @Sendable (DashboardInput) -> Void) {
+        deletion = KeyDeletion(redis: redis, schema: CounterSchema())
+        self.eventsKey = eventsKey
+        self.serverURL = serverURL
+        self.adminToken = adminToken
+        self.report = report
+    }
+
+    func perform(_ effect: Effect) {
+        switch effect {
+        case .invalidate(let key): Task { await invalidate(Glob.escape(key), label: key) }
+        case .invalidatePattern(let pattern): Task { await invalidate(pattern, label: pattern) }
+        case .countPattern(let pattern):
+            Task {
+                if let count = try? await deletion.count(pattern, until: .now + .seconds(2)) {
+                    report(.patternCount(pattern: pattern, count: count))
+                } else {
+                    report(.actionFinished("could not count keys matching \(pattern): Redis unreachable"))
+                }
+            }
+        case .warm(let key): Task { await warm(body: "{\"key\": \(Self.quoted(key))}", label: key) }
+        case .warmAll: Task { await warm(body: "{}", label: nil) }
+        case .toggleLoad: toggleLoad()
+        case .setRefreshInterval, .quit: break  // the loop's own business
+        }
+    }
+
+    func stopLoad() {
+        load.withLock { $0?.cancel(); $0 = nil }
+    }
+
+    private func invalidate(_ pattern: String, label: String) async {
+        do {
+            let deleted = try await deletion.delete(pattern, until: .now + .seconds(2))
+            let event = CacheEvent(outcome: .invalidate, key: pattern, route: "*", deleted: deleted, server: "dashboard",
+                                   timestampMs: Int64(Date().timeIntervalSince1970 * 1000))
+            _ = try? await deletion.redis.send(RedisCommand(["XADD", eventsKey, "MAXLEN", "~", "10000", "*"]
+                                                            + event.streamFields.flatMap { [$0.0, $0.1] }))
+            report(.actionFinished("invalidated \(deleted) key\(deleted == 1 ? "" : "s") (\(label))"))
+        } catch {
+            report(.actionFinished("invalidate failed: Redis unreachable — retrying"))
+        }
+    }
+
+    private func warm(body: String, label: String?) async {
+        guard let serverURL else {
+            report(.actionFinished("re-warm needs a server: start watch with --server http://host:port"))
+            return
+        }
+        let started = ContinuousClock.now
+        do {
+            let response = try await client.post(serverURL + "/cache/warm", json: body, headers: authorization)
+            let took = DurationText.format(.now - started)
+            guard response.status == 200 else {
+                report(.actionFinished("warm failed: \(response.json["error"] as? String ?? "HTTP \(response.status)")"))
+                return
+            }
+            let warmed = response.json["warmed"] as? [String] ?? []
+            if let label {
+                report(.actionFinished(warmed.isEmpty ? "\(label) was already warm" : "warmed \(label) in \(took)"))
+            } else {
+                report(.actionFinished("warmed \(warmed.count) target\(warmed.count == 1 ? "" : "s") in \(took)"))
+            }
+        } catch {
+            report(.actionFinished("warm failed: \(serverURL) did not answer"))
+        }
+    }
+
+    private var authorization: [String: String] {
+        adminToken.map { ["Authorization": "Bearer \($0)"] } ?? [:]
+    }
+
+    private func toggleLoad() {
+        guard let serverURL else {
+            report(.actionFinished("demo load needs a server: start watch with --server http://host:port"))
+            return
+        }
+        let report = self.report
+        load.withLock { task in
+            if let running = task {
+                running.cancel()
+                task = nil
+                report(.loadStatus(nil))
+                report(.actionFinished("demo load stopped"))
+                return
+            }
+            task = Task {
+                let stats = LoadStats()
+                let runner = LoadRunner(baseURL: serverURL, rps: 200, concurrency: 16, writeRatio: 0.01)
+                let sending = Task { await runner.run(for: nil, stats: stats) }
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    var window = stats.takeWindow()
+                    window.elapsed = .seconds(1)
+                    if !Task.isCancelled { report(.loadStatus("load → \(serverURL): " + window.summary)) }
+                }
+                sending.cancel()
+            }
+            report(.actionFinished("demo load started: 200 rps against \(serverURL)"))
+        }
+    }
+
+    private static func quoted(_ text: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+    }
+}

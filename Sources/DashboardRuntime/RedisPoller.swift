@@ -1,0 +1,117 @@
+import CacheCore
+import Dashboard
+import Foundation
+import RedisClient
+
+/// Reads one refresh worth of data from Redis in two pipelines. Its cost is bounded by the
+/// screen, not by DBSIZE: one SCAN page, the newest stream entries, the route counters, and
+/// PTTL/size/counters only for the keys on screen.
+///
+/// Redis counts a keyspace hit or miss for every key a read command looks up, so the
+/// dashboard's own reads would inflate the Redis-wide hit rate it shows. Each of those reads
+/// is counted here (hit if the key existed) and subtracted from INFO's numbers.
+public final class RedisPoller: @unchecked Sendable {
+    private let redis: RedisWorker
+    private let schema: CounterSchema
+    private let eventsKey: String
+    private let patterns: [String]
+    // Touched only by the one poll in flight at a time.
+    private var scanCursor = "0"
+    private var scanPattern = 0
+    private var lastEventID: String?
+    private var ownHits = 0
+    private var ownMisses = 0
+    /// Events read per poll at most: the newest ones, so the log stays current under any load.
+    static let eventPage = 500
+    static let scanPage = 500
+
+    public init(redis: RedisWorker, schema: CounterSchema = CounterSchema(), eventsKey: String, prefixes: [String]) {
+        self.redis = redis
+        self.schema = schema
+        self.eventsKey = eventsKey
+        self.patterns = prefixes.map { Glob.escape($0) + ":*" }
+    }
+
+    /// Reads made so far that Redis counted as keyspace hits and misses.
+    public var ownReads: (hits: Int, misses: Int) { (ownHits, ownMisses) }
+
+    public func poll(visibleKeys: [String], nowMs: Int64) async throws -> PollResult {
+        let eventsRange = lastEventID.map { "(" + $0 } ?? "-"
+        let first = try await redis.send([
+            RedisCommand("INFO", "server", "clients", "memory", "stats"),
+            RedisCommand("DBSIZE"),
+            RedisCommand("SMEMBERS", schema.routes),
+            RedisCommand("XREVRANGE", eventsKey, "+", eventsRange, "COUNT", String(Self.eventPage)),
+            RedisCommand("SCAN", scanCursor, "MATCH", patterns[scanPattern], "COUNT", String(Self.scanPage)),
+        ])
+        let info = RedisInfo(first[0].string ?? "")
+        countRead(exists: !first[2].elements.isEmpty)
+        // An empty page after a known entry means no new events, not a missing stream.
+        countRead(exists: !first[3].elements.isEmpty || lastEventID != nil)
+        let routes = first[2].elements.compactMap(\.string).sorted()
+        let entries = first[3].elements
+        if let newest = entries.first?.elements.first?.string { lastEventID = newest }
+        let events = entries.reversed().compactMap(Self.event)
+        let scan = first[4].elements
+        let discovered = scan.count == 2 ? scan[1].elements.compactMap(\.string) : []
+        advanceScan(to: scan.first?.string ?? "0")
+
+        var second: [RedisCommand] = routes.map { RedisCommand("HGETALL", schema.route($0)) }
+        for key in visibleKeys {
+            second.append(RedisCommand("PTTL", key))
+            second.append(RedisCommand("MEMORY", "USAGE", key))
+            second.append(RedisCommand("HMGET", schema.key(key), "hits", "misses", "fills", "request"))
+        }
+        let replies = try await redis.send(second)
+        var totals: [String: RouteCounts] = [:]
+        for (index, route) in routes.enumerated() {
+            let fields = replies[index].elements.compactMap(\.string)
+            countRead(exists: !fields.isEmpty)
+            var counts = RouteCounts()
+            for pair in stride(from: 0, to: fields.count - 1, by: 2) {
+                if let field = CounterField(rawValue: fields[pair]) { counts[field] = Int(fields[pair + 1]) ?? 0 }
+            }
+            totals[route] = counts
+        }
+        var details: [String: KeyDetail] = [:]
+        for (index, key) in visibleKeys.enumerated() {
+            let base = routes.count + index * 3
+            let ttl = replies[base].int ?? -2
+            countRead(exists: ttl != -2)
+            let counters = replies[base + 2].elements
+            countRead(exists: counters.contains { $0 != .null })
+            details[key] = KeyDetail(ttlMs: ttl == -2 ? nil : ttl, sizeBytes: replies[base + 1].int,
+                                     hits: counters.first?.int ?? 0, misses: counters.dropFirst().first?.int ?? 0,
+                                     fills: counters.dropFirst(2).first?.int ?? 0)
+        }
+        let overview = RedisOverview(
+            address: "\(redis.endpoint)", version: info["redis_version"] ?? "?",
+            uptimeSeconds: info.int("uptime_in_seconds") ?? 0, usedMemoryBytes: info.int("used_memory") ?? 0,
+            connectedClients: info.int("connected_clients") ?? 0, opsPerSec: info.int("instantaneous_ops_per_sec") ?? 0,
+            dbSize: first[1].int ?? 0,
+            keyspaceHits: max(0, (info.int("keyspace_hits") ?? 0) - ownHits),
+            keyspaceMisses: max(0, (info.int("keyspace_misses") ?? 0) - ownMisses),
+            dashboardReads: ownHits + ownMisses)
+        return PollResult(nowMs: nowMs, redis: overview, routeTotals: totals, events: events,
+                          discoveredKeys: discovered, keyDetails: details)
+    }
+
+    private func countRead(exists: Bool) {
+        if exists { ownHits += 1 } else { ownMisses += 1 }
+    }
+
+    /// Moves to the next SCAN page, and to the next prefix after a full pass.
+    private func advanceScan(to cursor: String) {
+        scanCursor = cursor
+        if cursor == "0" { scanPattern = (scanPattern + 1) % patterns.count }
+    }
+
+    private static func event(_ entry: RedisReply) -> CacheEvent? {
+        let pair = entry.elements
+        guard pair.count == 2 else { return nil }
+        let flat = pair[1].elements.compactMap(\.string)
+        var fields: [String: String] = [:]
+        for index in stride(from: 0, to: flat.count - 1, by: 2) { fields[flat[index]] = flat[index + 1] }
+        return CacheEvent(streamFields: fields)
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import DashboardRuntime
+import Foundation
+import Logging
+import RedisClient
+
+/// `cachescope watch`: the dashboard attached to headless servers that share a Redis.
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Attach the dashboard to servers that share a Redis.")
+
+    @Option(help: "Redis URL the servers use (default: $REDIS_URL, else redis://127.0.0.1:6379/0).")
+    var redis: String?
+
+    @Option(help: "A server's base URL, for re-warming and demo load (e.g. http://127.0.0.1:8000).")
+    var server: String?
+
+    @Option(help: "Cache key prefix to watch (repeatable).")
+    var prefix: [String] = ["shop"]
+
+    @Option(name: .customLong("events-key"), help: "Redis stream the servers publish events to.")
+    var eventsKey = "cachescope:events"
+
+    @Option(name: .customLong("admin-token"), help: "Bearer token the servers' admin endpoints require.")
+    var adminToken: String?
+
+    @Option(name: .customLong("log-file"), help: "Where the dashboard logs.")
+    var logFile = "./cachescope-watch.log"
+
+    func validate() throws {
+        if let server, !(server.hasPrefix("http://") || server.hasPrefix("https://")) || URL(string: server) == nil {
+            throw ValidationError("--server must be an http:// URL like http://127.0.0.1:8000, not '\(server)'")
+        }
+        guard !prefix.isEmpty, prefix.allSatisfy({ !$0.isEmpty }) else { throw ValidationError("--prefix must not be empty") }
+    }
+
+    func run() async throws {
+        if let problem = DashboardSession.terminalProblem() {
+            throw UsageError(message: "\(problem). The dashboard needs an interactive terminal; run `cachescope serve` for the headless server.")
+        }
+        let url = redis ?? ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
+        let endpoint: RedisEndpoint
+        do { endpoint = try RedisEndpoint(url: url) } catch { throw UsageError(message: "--redis: \(error)") }
+        try FileLogHandler.bootstrap(path: logFile, level: .info)
+        let session = DashboardSession(
+            options: DashboardOptions(redis: endpoint, mode: "attached", prefixes: prefix, eventsKey: eventsKey,
+                                      serverURL: server.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
+                                      adminToken: adminToken),
+            logger: Logger(label: "cachescope-watch"))
+        let signals = stopOnSignals { session.requestStop() }
+        await session.run()
+        signals.forEach { $0.cancel() }
+    }
+}
