@@ -64,6 +64,7 @@ let package = Package(
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "CacheCore"]),
         .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport"]),
         .testTarget(name: "CacheServerTests", dependencies: ["CacheServer", "RedisClient", "CacheCore", "LoadGenerator", "TestSupport"]),
+        .testTarget(name: "DashboardRuntimeTests", dependencies: ["DashboardRuntime", "Dashboard", "RedisClient", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["RedisClient", "LoadGenerator", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,78 @@
+import CacheCore
+import Dashboard
+import RedisClient
+import Testing
+import TestSupport
+@testable import DashboardRuntime
+
+@Suite struct RedisPollerTests {
+    /// Keyspace hits and misses Redis has counted so far (INFO itself looks up no key).
+    func keyspace(_ redis: RedisWorker) async throws -> (hits: Int, misses: Int, calls: Int) {
+        let stats = RedisInfo(try await redis.send(RedisCommand("INFO", "stats")).string ?? "")
+        let commands = RedisInfo(try await redis.send(RedisCommand("INFO", "commandstats")).string ?? "")
+        let calls = commands.fields.values.compactMap { line in
+            line.split(separator: ",").first { $0.hasPrefix("calls=") }.flatMap { Int($0.dropFirst(6)) }
+        }.reduce(0, +)
+        return (stats.int("keyspace_hits") ?? 0, stats.int("keyspace_misses") ?? 0, calls)
+    }
+
+    @Test func ownReadsAreCountedExactlyAndCostIsBoundedByTheScreen() async throws {
+        try await withRedis { redis in
+            let probe = RedisWorker(endpoint: redis.endpoint, name: "probe", options: .background)
+            let polling = RedisWorker(endpoint: redis.endpoint, name: "poller", options: .background)
+            defer { probe.stop(); polling.stop() }
+            // 100 000 cached keys, a few with counters, one route hash, and a stream.
+            for batch in 0..<10 {
+                let sets = (0..<10_000).map { RedisCommand("SET", "shop:/products/\(batch * 10_000 + $0):e3b0c442", "{}", "EX", "300") }
+                _ = try await probe.send(sets)
+            }
+            let schema = CounterSchema()
+            _ = try await probe.send([
+                RedisCommand("HSET", schema.route("/products/{id}"), "hits", "7", "misses", "3"),
+                RedisCommand("SADD", schema.routes, "/products/{id}"),
+                RedisCommand("HSET", schema.key("shop:/products/1:e3b0c442"), "hits", "5"),
+                RedisCommand("XADD", "cachescope:events", "*", "event", "hit", "key", "shop:/products/1:e3b0c442", "ts_ms", "1"),
+            ])
+            let poller = RedisPoller(redis: polling, eventsKey: "cachescope:events", prefixes: ["shop"])
+            let visible = (1...30).map { "shop:/products/\($0):e3b0c442" } + ["shop:/gone:e3b0c442"]
+            _ = try await poller.poll(visibleKeys: visible, nowMs: 0)
+
+            let before = try await keyspace(probe)
+            let ownBefore = poller.ownReads
+            let result = try await poller.poll(visibleKeys: visible, nowMs: 1000)
+            let after = try await keyspace(probe)
+            let ownAfter = poller.ownReads
+
+            #expect(after.hits - before.hits == ownAfter.hits - ownBefore.hits)
+            #expect(after.misses - before.misses == ownAfter.misses - ownBefore.misses)
+            // Cost: a handful of fixed commands plus three per visible key, whatever DBSIZE is
+            // (the probe's own two INFO calls are in the count too).
+            #expect(after.calls - before.calls <= 5 + 1 + 3 * visible.count + 2)
+            #expect(result.redis.dbSize >= 100_000)
+            #expect(result.discoveredKeys.count <= 2 * RedisPoller.scanPage)
+            #expect(result.routeTotals["/products/{id}"]?.hits == 7)
+            #expect(result.keyDetails["shop:/products/1:e3b0c442"]?.hits == 5)
+            #expect((result.keyDetails["shop:/products/2:e3b0c442"]?.ttlMs ?? 0) > 290_000)
+            #expect(result.keyDetails["shop:/gone:e3b0c442"]?.ttlMs == nil)
+            #expect(result.redis.dashboardReads == ownAfter.hits + ownAfter.misses)
+        }
+    }
+
+    @Test func eventsAreReadOnceNewestFirstPage() async throws {
+        try await withRedis { redis in
+            let worker = RedisWorker(endpoint: redis.endpoint, name: "poller", options: .background)
+            defer { worker.stop() }
+            func add(_ key: String) async throws {
+                let event = CacheEvent(outcome: .miss, key: key, route: "/products", server: "s1", timestampMs: 5)
+                _ = try await worker.send(RedisCommand(["XADD", "ev", "*"] + event.streamFields.flatMap { [$0.0, $0.1] }))
+            }
+            try await add("shop:/products:a")
+            let poller = RedisPoller(redis: worker, eventsKey: "ev", prefixes: ["shop"])
+            #expect(try await poller.poll(visibleKeys: [], nowMs: 0).events.map(\.key) == ["shop:/products:a"])
+            try await add("shop:/products:b")
+            try await add("shop:/products:c")
+            #expect(try await poller.poll(visibleKeys: [], nowMs: 0).events.map(\.key) == ["shop:/products:b", "shop:/products:c"])
+            #expect(try await poller.poll(visibleKeys: [], nowMs: 0).events.isEmpty)
+        }
+    }
+}

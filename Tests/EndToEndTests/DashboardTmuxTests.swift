@@ -1,0 +1,85 @@
+import Foundation
+import LoadGenerator
+import RedisClient
+import Testing
+import TestSupport
+
+/// `cachescope` in a real terminal: tmux runs it, send-keys types, capture-pane reads the screen.
+@Suite(.serialized) struct DashboardTmuxTests {
+    let session = "cachescope-e2e-\(UUID().uuidString.prefix(6))"
+
+    func tmux(_ arguments: String...) async throws -> String {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString).out").path
+        let child = try ChildProcess(path: "/usr/bin/tmux", arguments: arguments, outputPath: output)
+        await child.wait(timeout: .seconds(10))
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    }
+
+    func screen() async throws -> String { try await tmux("capture-pane", "-p", "-t", session) }
+
+    /// Polls the pane until `predicate` holds (up to `timeout`); returns the last screen.
+    func waitForScreen(timeout: Duration = .seconds(10), _ predicate: (String) -> Bool) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var text = ""
+        while ContinuousClock.now < deadline {
+            text = try await screen()
+            if predicate(text) { return text }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return text
+    }
+
+    @Test func dashboardShowsInvalidatesAndRewarmsAKey() async throws {
+        try await withRedis { redis in
+            let port = Binary.freePort()
+            let database = TestServer.temporaryDatabase()
+            let command = "\(Binary.path) --port \(port) --db \(database) --redis \(redis.endpoint) --no-warm --origin-delay 0 --log-file \(database).log; echo EXIT=$?; sleep 20"
+            _ = try await tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
+            defer { Task { [session] in _ = try? await ChildProcess(path: "/usr/bin/tmux", arguments: ["kill-session", "-t", session]).wait(timeout: .seconds(5)) } }
+            #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
+            let client = HTTPClient()
+            let key = "shop:/products:e3b0c442"
+            #expect(try await client.get("http://127.0.0.1:\(port)/products").header("X-Cache") == "MISS")
+            #expect(try await client.get("http://127.0.0.1:\(port)/products").header("X-Cache") == "HIT")
+
+            var text = try await waitForScreen { $0.contains(key) && $0.contains("HIT") && $0.contains("MISS") }
+            #expect(text.contains(key))
+            let keyLine = text.split(separator: "\n").first { $0.hasPrefix(key) } ?? ""
+            #expect(keyLine.contains("/products"))
+            #expect(keyLine.contains(/\d+m\d+s|\d+s/))  // a TTL countdown
+            #expect(text.contains("FILL"))
+
+            _ = try await tmux("send-keys", "-t", session, "i")
+            text = try await waitForScreen { !$0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("invalidated") }
+            #expect(!text.split(separator: "\n").contains { $0.hasPrefix(key) })
+            #expect(text.contains("invalidated 1 key"))
+            let probe = RedisWorker(endpoint: redis.endpoint, name: "probe", options: .background)
+            defer { probe.stop() }
+            #expect(try await probe.send(RedisCommand("EXISTS", key)) == .integer(0))
+
+            _ = try await tmux("send-keys", "-t", session, "W")
+            text = try await waitForScreen { $0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("WARM") }
+            #expect(text.split(separator: "\n").contains { $0.hasPrefix(key) })
+            #expect(text.contains("WARM"))
+            #expect(try await probe.send(RedisCommand("EXISTS", key)) == .integer(1))
+
+            _ = try await tmux("resize-window", "-t", session, "-x", "90", "-y", "30")
+            text = try await waitForScreen { $0.split(separator: "\n").count <= 30 && $0.contains("CacheScope") }
+            #expect(text.split(separator: "\n", omittingEmptySubsequences: false).allSatisfy { $0.count <= 90 })
+
+            _ = try await tmux("send-keys", "-t", session, "q")
+            text = try await waitForScreen { $0.contains("EXIT=") }
+            #expect(text.contains("EXIT=0"))
+            #expect(!text.contains("CacheScope  redis"))  // the terminal was restored
+        }
+    }
+
+    @Test func noTerminalExitsTwoSuggestingServe() async throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("notty-\(UUID().uuidString).log").path
+        let child = try ChildProcess(path: Binary.path, arguments: ["--port", "0"], outputPath: log)
+        #expect(await child.wait(timeout: .seconds(10)) == 2)
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(output.contains("cachescope serve"))
+    }
+}
