@@ -1,5 +1,5 @@
 /// How the keys table is ordered; `s` steps through them in this order.
-public enum KeySort: CaseIterable, Sendable {
+enum KeySort: CaseIterable, Sendable {
     /// Soonest to expire first; keys with unknown TTL last.
     case ttl
     case hits
@@ -51,8 +51,9 @@ struct KeyColumns {
 
     init(width: Int) { key = max(10, width - Self.fixed) }
 
-    var header: String {
-        "KEY".padded(to: key) + " " + "ROUTE".padded(to: Self.route) + " " + "HITS".rightAligned(to: Self.hits) + " "
+    /// The column titles, the key column's title given (it carries the count, filter and sort).
+    func header(keyTitle: String) -> String {
+        keyTitle.padded(to: key) + " " + "ROUTE".padded(to: Self.route) + " " + "HITS".rightAligned(to: Self.hits) + " "
             + "MISS".rightAligned(to: Self.misses) + " " + "HIT%".rightAligned(to: Self.hitPercent) + " "
             + "SIZE".rightAligned(to: Self.size) + " " + "TTL".rightAligned(to: Self.ttl)
     }

@@ -2,9 +2,8 @@
 /// the event log share the rest, three to two.
 struct Layout {
     static let minWidth = 80, minHeight = 24
-    static let headerTop = 0, panelTop = 2, tableHeaderY = 5
+    static let panelTop = 2, tableHeaderY = 5
 
-    let width: Int
     let tableRows: Int
     /// The event log's header row; its entries follow.
     let logTop: Int
@@ -15,7 +14,6 @@ struct Layout {
     /// nil when the window is below 80×24.
     init?(width: Int, height: Int) {
         guard width >= Self.minWidth, height >= Self.minHeight else { return nil }
-        self.width = width
         let shared = height - Self.tableHeaderY - 1 - 2
         logRows = shared * 2 / 5
         tableRows = shared - logRows

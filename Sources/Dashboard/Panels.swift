@@ -13,13 +13,13 @@ func drawHeader(_ state: DashboardState, into buffer: inout ScreenBuffer) {
         part(state.redisDownReason == nil ? "UP" : "DOWN", state.redisDownReason == nil ? .hit : .error, y: 0)
         part("uptime \(formatUptime(seconds: redis.uptimeSeconds))", y: 0)
         part("mem \(formatBytes(redis.usedMemoryBytes))", y: 0)
-        part("clients \(redis.connectedClients)", y: 0)
     } else {
         part(state.redisDownReason == nil ? "connecting to Redis…" : "DOWN", state.redisDownReason == nil ? .dim : .error, y: 0)
     }
     x = 0
     part("ops/s \(state.redis.map { String($0.opsPerSec) } ?? "—")", y: 1)
     part("dbsize \(state.redis.map { String($0.dbSize) } ?? "—")", y: 1)
+    part("clients \(state.redis.map { String($0.connectedClients) } ?? "—")", y: 1)
     part("servers \(state.servers.count)", y: 1)
     part("mode \(state.config.mode)", y: 1)
     part("refresh \(DurationText.format(.milliseconds(state.refreshMs)))", y: 1)

@@ -19,7 +19,7 @@ private func drawKeysTable(_ state: DashboardState, layout: Layout, into buffer:
     let columns = KeyColumns(width: buffer.width)
     let filter = state.filter.isEmpty ? "" : " /\(state.filter)"
     let title = "KEY\(filter) (\(rows.count), by \(state.sort.label))"
-    buffer.put(title.padded(to: columns.key) + String(columns.header.dropFirst(columns.key)), x: 0, y: Layout.tableHeaderY, role: .label)
+    buffer.put(columns.header(keyTitle: title), x: 0, y: Layout.tableHeaderY, role: .label)
     if rows.isEmpty {
         let why = state.filter.isEmpty ? "no cached keys under \(state.config.prefixes.map { $0 + ":*" }.joined(separator: " "))"
             : "no keys match /\(state.filter)"

@@ -18,7 +18,7 @@ public struct Cell: Sendable, Equatable {
 public struct ScreenBuffer: Sendable, Equatable {
     public let width: Int
     public let height: Int
-    public private(set) var cells: [Cell]
+    private var cells: [Cell]
 
     public init(width: Int, height: Int) {
         self.width = max(0, width)

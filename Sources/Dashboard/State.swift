@@ -10,7 +10,7 @@ enum Prompt: Equatable {
 }
 
 /// Everything the dashboard shows, changed only by `update`.
-public struct DashboardState {
+public struct DashboardState: Sendable {
     public let config: DashboardConfig
     public internal(set) var width: Int
     public internal(set) var height: Int

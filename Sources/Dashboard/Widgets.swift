@@ -19,12 +19,11 @@ public func bar(fraction: Double, width: Int) -> String {
     return String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
 }
 
-/// Remaining TTL, rounded up so a live key never reads 0: `42s`, `4m05s`, `1h02m`.
+/// Remaining TTL in whole seconds, rounded up so a live key never reads 0: `42s`, `300s`;
+/// hours beyond what a six-column cell holds.
 public func formatTTL(ms: Int) -> String {
     let seconds = (max(0, ms) + 999) / 1000
-    if seconds < 60 { return "\(seconds)s" }
-    if seconds < 3600 { return "\(seconds / 60)m\(twoDigits(seconds % 60))s" }
-    return "\(seconds / 3600)h\(twoDigits(seconds % 3600 / 60))m"
+    return seconds < 100_000 ? "\(seconds)s" : "\(seconds / 3600)h"
 }
 
 /// Sizes in binary units, compact for a narrow column: `512B`, `1.5KiB`, `3.0MiB`.

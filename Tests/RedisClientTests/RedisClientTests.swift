@@ -63,7 +63,7 @@ import TestSupport
                 let elapsed = await clock.measure {
                     await #expect(throws: (any Error).self) { try await worker.call("GET", "k") }
                 }
-                #expect(elapsed < .milliseconds(100))
+                #expect(elapsed < .milliseconds(400))  // fails at once, never waits for a reconnect (generous for a loaded CI machine)
             }
             #expect(!worker.isUp)
             try await redis.start()
@@ -89,7 +89,7 @@ import TestSupport
             let elapsed = await ContinuousClock().measure {
                 await #expect(throws: (any Error).self) { try await worker.call("GET", "k") }
             }
-            #expect(elapsed < .milliseconds(150))
+            #expect(elapsed < .milliseconds(400))  // the 50 ms read timeout, plus scheduling slack on a loaded machine
         }
     }
 }

@@ -1,0 +1,44 @@
+import CacheCore
+@testable import Dashboard
+
+/// 2023-11-14 22:13:20.000 UTC.
+let t0: Int64 = 1_700_000_000_000
+
+func makeState(width: Int = 80, height: Int = 24, routeTTLms: [String: Int] = [:]) -> DashboardState {
+    DashboardState(config: DashboardConfig(mode: "embedded", prefixes: ["shop"], refreshMs: 1000, routeTTLms: routeTTLms),
+                   width: width, height: height, nowMs: t0)
+}
+
+let overview = RedisOverview(address: "127.0.0.1:6379", version: "7.2.4", uptimeSeconds: 3725, usedMemoryBytes: 1_572_864,
+                             connectedClients: 3, opsPerSec: 42, dbSize: 2, keyspaceHits: 30, keyspaceMisses: 10, dashboardReads: 7)
+
+func event(_ outcome: CacheOutcome, _ key: String, route: String = "", ttlMs: Int? = nil, latencyUs: Int = 0,
+           server: String = "api-1", at timestampMs: Int64 = t0) -> CacheEvent {
+    CacheEvent(outcome: outcome, key: key, route: route, ttlMs: ttlMs, latencyUs: latencyUs, server: server, timestampMs: timestampMs)
+}
+
+func counts(hits: Int, misses: Int, bypasses: Int = 0) -> RouteCounts {
+    var counts = RouteCounts()
+    counts.hits = hits
+    counts.misses = misses
+    counts.bypasses = bypasses
+    return counts
+}
+
+/// Feeds one poll and returns its effects.
+@discardableResult
+func poll(_ state: inout DashboardState, at nowMs: Int64, totals: [String: RouteCounts] = [:], events: [CacheEvent] = [],
+          discovered: [String] = [], details: [String: KeyDetail] = [:]) -> [Effect] {
+    update(&state, .poll(PollResult(nowMs: nowMs, redis: overview, routeTotals: totals, events: events,
+                                    discoveredKeys: discovered, keyDetails: details)))
+}
+
+/// Types keys one after another, returning all effects.
+@discardableResult
+func press(_ state: inout DashboardState, _ keys: KeyPress...) -> [Effect] {
+    keys.flatMap { update(&state, .key($0)) }
+}
+
+func type(_ state: inout DashboardState, _ text: String) {
+    for character in text { _ = update(&state, .key(.char(character))) }
+}

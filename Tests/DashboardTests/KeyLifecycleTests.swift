@@ -1,0 +1,73 @@
+import Testing
+import CacheCore
+@testable import Dashboard
+
+private func ttlText(_ state: DashboardState, row: Int = 6) -> String {
+    String(render(state).lines[row].dropFirst(65).prefix(6).drop { $0 == " " })
+}
+
+@Test func ttlCountsDownWithTicksAndKeyDropsOutAtExpiry() {
+    var state = makeState()
+    poll(&state, at: t0, events: [event(.fill, "shop:/a:1", ttlMs: 30_000, at: t0 - 1_000)])
+    #expect(ttlText(state) == "29s")
+    _ = update(&state, .tick(nowMs: t0 + 10_000))
+    #expect(ttlText(state) == "19s")
+    _ = update(&state, .tick(nowMs: t0 + 28_999))
+    #expect(ttlText(state) == "1s")
+    _ = update(&state, .tick(nowMs: t0 + 29_000))
+    #expect(state.visibleKeys.isEmpty)
+}
+
+@Test func keyDetailsCorrectTheCountdown() {
+    var state = makeState()
+    poll(&state, at: t0, events: [event(.fill, "shop:/a:1", ttlMs: 30_000)], discovered: ["shop:/b:2"])
+    #expect(ttlText(state, row: 7) == "—", "a discovered key's TTL is unknown until Redis answers")
+    #expect(state.visibleKeys == ["shop:/a:1", "shop:/b:2"])
+    poll(&state, at: t0 + 5_000, details: ["shop:/a:1": KeyDetail(ttlMs: 60_000, sizeBytes: 2048, hits: 7, misses: 2, fills: 1),
+                                           "shop:/b:2": KeyDetail(ttlMs: 10_000)])
+    #expect(render(state).lines[6] == "shop:/b:2               /b                 0     0    —        —    10s ███░░░░░")
+    #expect(render(state).lines[7] == "shop:/a:1               /a                 7     2  78%   2.0KiB    60s ████████")
+    _ = update(&state, .tick(nowMs: t0 + 35_000))
+    #expect(state.visibleKeys == ["shop:/a:1"], "b expired at +15 s; a lives past its first 30 s")
+    #expect(ttlText(state) == "30s")
+    poll(&state, at: t0 + 36_000, details: ["shop:/a:1": KeyDetail(ttlMs: nil)])
+    #expect(state.visibleKeys.isEmpty, "Redis says the key is gone")
+}
+
+@Test func invalidateEventsRemoveExactKeysAndGlobMatches() {
+    var state = makeState()
+    let keys = ["shop:/products:1", "shop:/products:2", "shop:/products/5:3", "shop:/categories:4"]
+    poll(&state, at: t0, discovered: keys)
+    poll(&state, at: t0 + 1_000, events: [event(.invalidate, "shop:/products:2", at: t0 + 500)])
+    #expect(Set(state.visibleKeys) == ["shop:/products:1", "shop:/products/5:3", "shop:/categories:4"])
+    poll(&state, at: t0 + 2_000, events: [event(.invalidate, "shop:/products*", at: t0 + 1_500)])
+    #expect(state.visibleKeys == ["shop:/categories:4"])
+    poll(&state, at: t0 + 3_000, discovered: keys)
+    #expect(state.visibleKeys == ["shop:/categories:4"], "a SCAN step from before the delete does not bring keys back")
+    poll(&state, at: t0 + 4_000, events: [event(.fill, "shop:/products:1", ttlMs: 9_000, at: t0 + 3_500)])
+    #expect(Set(state.visibleKeys) == ["shop:/products:1", "shop:/categories:4"], "a later fill does")
+}
+
+@Test func keysGetRoutesFromEventsOrFromTheirPath() {
+    var state = makeState()
+    poll(&state, at: t0, events: [event(.hit, "shop:/x:1", route: "/custom"), event(.hit, "other:/products:1")],
+         discovered: ["shop:/products/42:abcdef12", "shop:/products/new:abcdef12", "shop:/categories:0"])
+    press(&state, .char("s"), .char("s"), .char("s"))  // by key
+    let routes = render(state).lines[6...9].map { String($0.dropFirst(24).prefix(14)).trimmingSuffix() }
+    #expect(routes == ["/categories", "/products/{id}", "/products/new", "/custom"], "keys outside the prefixes are not listed")
+}
+
+@Test func serversAreCountedFromEvents() {
+    var state = makeState()
+    poll(&state, at: t0, events: [event(.hit, "shop:/a:1", server: "api-1"), event(.bypass, "shop:/a:1", server: "api-3"),
+                                  event(.hit, "shop:/a:1", server: "api-1")])
+    #expect(render(state).lines[1].contains("servers 2"))
+}
+
+extension String {
+    func trimmingSuffix() -> String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+}
