@@ -30,7 +30,7 @@ rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$SERVER/status"; }
 read -r static_rps static_p99 < <(run "http://127.0.0.1:$PORT/bench/static")
 read -r hit_rps hit_p99 < <(run "http://127.0.0.1:$PORT/products")
 rss=$(rss_kib)
-hits=$(curl -s "http://127.0.0.1:$PORT/cache/stats" | sed -n 's/.*"\/products":{[^}]*"hits":\([0-9]*\).*/\1/p')
+hits=$(curl -s "http://127.0.0.1:$PORT/cache/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["routes"]["/products"]["hits"])')
 
 printf '%-28s %12s %12s\n' "route" "req/s" "p99 (ms)"
 printf '%-28s %12s %12s\n' "static JSON (floor)" "$static_rps" "$static_p99"

@@ -13,18 +13,24 @@ public struct EventPublisher: Service {
     let eventsKey: String
     let streamMaxLength: Int
     let interval: Duration
+    /// Stream entries sent per publish at most (the newest): the stream is capped at
+    /// `streamMaxLength` anyway, and writing more than it keeps costs Redis CPU that the hit
+    /// path needs. Counters are never sampled.
+    let maxEventsPerPublish: Int
     let logger: Logger
     /// How long a key's counters outlive its last update.
     static let keyCountersLifetimeMs = "86400000"
 
     public init(recorder: EventRecorder, redis: RedisWorker, schema: CounterSchema, eventsKey: String,
-                streamMaxLength: Int = 10_000, interval: Duration = .milliseconds(100), logger: Logger) {
+                streamMaxLength: Int = 10_000, interval: Duration = .milliseconds(100),
+                maxEventsPerPublish: Int = 500, logger: Logger) {
         self.recorder = recorder
         self.redis = redis
         self.schema = schema
         self.eventsKey = eventsKey
         self.streamMaxLength = streamMaxLength
         self.interval = interval
+        self.maxEventsPerPublish = maxEventsPerPublish
         self.logger = logger
     }
 
@@ -71,7 +77,7 @@ public struct EventPublisher: Service {
             commands.append(RedisCommand("PEXPIRE", hash, Self.keyCountersLifetimeMs))
         }
         commands.append(RedisCommand("EXEC"))
-        for event in batch.events {
+        for event in batch.events.suffix(maxEventsPerPublish) {
             commands.append(RedisCommand(["XADD", eventsKey, "MAXLEN", "~", String(streamMaxLength), "*"]
                                          + event.streamFields.flatMap { [$0.0, $0.1] }))
         }
