@@ -2,7 +2,6 @@ import CacheCore
 import Dashboard
 import DashboardTerminal
 import Foundation
-import Logging
 import RedisClient
 import Synchronization
 
@@ -32,14 +31,12 @@ public struct DashboardOptions: Sendable {
 /// something changed, so an idle dashboard costs next to nothing.
 public final class DashboardSession: Sendable {
     private let options: DashboardOptions
-    private let logger: Logger
     private let inbox = Mutex<[DashboardInput]>([])
     private let stopRequested = Atomic<Bool>(false)
     private let pollInFlight = Atomic<Bool>(false)
 
-    public init(options: DashboardOptions, logger: Logger) {
+    public init(options: DashboardOptions) {
         self.options = options
-        self.logger = logger
     }
 
     /// Why the terminal cannot show a dashboard, or nil if it can. Check before starting anything:

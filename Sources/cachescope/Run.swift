@@ -31,8 +31,7 @@ struct Run: AsyncParsableCommand {
 
         let session = DashboardSession(
             options: DashboardOptions(redis: redis.endpoint, mode: redis.mode, prefixes: ["shop"], eventsKey: options.eventsKey,
-                                      serverURL: "http://127.0.0.1:\(port)", adminToken: options.adminToken),
-            logger: logger)
+                                      serverURL: "http://127.0.0.1:\(port)", adminToken: options.adminToken))
         let signals = stopOnSignals { session.requestStop() }
         await session.run()
         signals.forEach { $0.cancel() }

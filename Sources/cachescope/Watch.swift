@@ -44,8 +44,7 @@ struct Watch: AsyncParsableCommand {
         let session = DashboardSession(
             options: DashboardOptions(redis: endpoint, mode: "attached", prefixes: prefix, eventsKey: eventsKey,
                                       serverURL: server.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
-                                      adminToken: adminToken),
-            logger: Logger(label: "cachescope-watch"))
+                                      adminToken: adminToken))
         let signals = stopOnSignals { session.requestStop() }
         await session.run()
         signals.forEach { $0.cancel() }
