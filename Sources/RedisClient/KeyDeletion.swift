@@ -45,15 +45,16 @@ public struct KeyDeletion: Sendable {
         } while cursor != "0"
     }
 
-    /// The generation field an invalidation of `pattern` bumps: the key group for a literal key
-    /// or a `group:*` pattern, else `*`, which every fill checks too.
+    /// The generation field an invalidation of `pattern` bumps: the key group (`{prefix}:/{path}`)
+    /// for a literal key or a `group:*` pattern, else `*`, which every fill checks too.
     public static func generationField(for pattern: String) -> String {
         let literal = Glob.literalPrefix(pattern)
         if !Glob.hasWildcards(pattern) {
             return CacheKey.group(ofKey: literal) ?? CounterSchema.allGroups
         }
-        if pattern == Glob.escape(literal) + "*", literal.hasSuffix(":"), literal.count > 1 {
-            return String(literal.dropLast())
+        let group = String(literal.dropLast())
+        if pattern == Glob.escape(literal) + "*", literal.hasSuffix(":"), group.contains(":/") {
+            return group
         }
         return CounterSchema.allGroups
     }
