@@ -11,9 +11,15 @@ public final class EventRecorder: Sendable {
     private struct State {
         var batch = EventBatch()
         var totals: [String: RouteCounts] = [:]
-        var counters: [String: Counter] = [:]
+        var counters: [CounterLabel: Counter] = [:]
     }
     private let state = Mutex(State())
+
+    /// Prometheus labels of one counter (a struct, so the request path builds no string).
+    private struct CounterLabel: Hashable {
+        let route: String
+        let outcome: CacheOutcome
+    }
 
     public init(serverID: String) { self.serverID = serverID }
 
@@ -25,7 +31,7 @@ public final class EventRecorder: Sendable {
         let counter = state.withLock { state -> Counter in
             state.batch.record(event)
             if outcome != .invalidate { state.totals[route, default: RouteCounts()].record(outcome) }
-            let label = "\(route)|\(outcome.rawValue)"
+            let label = CounterLabel(route: route, outcome: outcome)
             if let existing = state.counters[label] { return existing }
             let made = Counter(label: "cachescope_cache_events_total", dimensions: [("route", route), ("outcome", outcome.rawValue)])
             state.counters[label] = made
