@@ -33,7 +33,7 @@ public struct CanonicalQuery: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// First 8 hex digits of SHA-256 of the canonical text (the empty query gives `e3b0c442`).
-    public var hash8: String { String(SHA256.hex(description).prefix(8)) }
+    public var hash8: String { SHA256.hex(description, length: 8) }
 
     static func decode(_ text: Substring) -> String {
         var bytes: [UInt8] = []
@@ -56,17 +56,19 @@ public struct CanonicalQuery: Sendable, Equatable, CustomStringConvertible {
     }
 
     static func encode(_ text: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
             if isUnreserved(byte) {
-                out.unicodeScalars.append(Unicode.Scalar(byte))
+                out.append(byte)
             } else {
-                let digits = Array("0123456789ABCDEF")
-                out += "%\(digits[Int(byte >> 4)])\(digits[Int(byte & 0xf)])"
+                out += [UInt8(ascii: "%"), upperHexDigits[Int(byte >> 4)], upperHexDigits[Int(byte & 0xf)]]
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
 
     private static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {

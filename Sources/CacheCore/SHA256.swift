@@ -35,13 +35,19 @@ public enum SHA256 {
         return h.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - $0 * 8)) } }
     }
 
-    /// Lower-case hex of the digest.
-    public static func hex(_ text: String) -> String {
-        hash(Array(text.utf8)).map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
-        }.joined()
+    /// Lower-case hex of the digest's first `length` digits (all 64 by default).
+    /// On the request path for every cache key, so it builds bytes, not `Character`s.
+    public static func hex(_ text: String, length: Int = 64) -> String {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(length + 1)
+        for byte in hash(text.utf8).prefix((length + 1) / 2) {
+            digits.append(hexDigits[Int(byte >> 4)])
+            digits.append(hexDigits[Int(byte & 0xf)])
+        }
+        return String(decoding: digits.prefix(length), as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 

@@ -50,8 +50,11 @@ public final class RedisWorker: @unchecked Sendable {
         self.endpoint = endpoint
         self.name = name
         self.options = options
-        let thread = Thread { [self] in run() }
-        thread.name = "redis-\(name)"
+        let thread = Thread { [self] in
+            // Named from inside: on Linux, `Thread.name` set before start does not reach `top -H` or perf.
+            Thread.current.name = String("redis-\(name)".prefix(15))
+            run()
+        }
         thread.start()
     }
 
