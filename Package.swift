@@ -28,7 +28,11 @@ let package = Package(
         .target(name: "Dashboard", dependencies: ["CacheCore"]),
 
         // Edges.
-        .target(name: "RedisClient", dependencies: ["CHiredis", "CacheCore"]),
+        .target(name: "RedisClient", dependencies: [
+            "CHiredis", "CacheCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .target(name: "DashboardTerminal", dependencies: ["CNcurses", "Dashboard"]),
         .target(name: "CacheServer", dependencies: [
             "CacheCore", "RedisClient",

@@ -15,11 +15,11 @@ public final class CacheScopeServer: Sendable {
     public let recorder: EventRecorder
     let pending = PendingInvalidations()
     /// Request path: GET and the guarded SET, 50 ms timeouts.
-    let requestRedis: RedisWorker
+    let requestRedis: RedisPipeline
     /// Writes, admin and stats: up to about a second.
-    let adminRedis: RedisWorker
+    let adminRedis: RedisPipeline
     /// Counters and events, batched.
-    let publisherRedis: RedisWorker
+    let publisherRedis: RedisPipeline
     let logger: Logger
     let schema = CounterSchema()
     let startedAt = ContinuousClock.now
@@ -29,9 +29,9 @@ public final class CacheScopeServer: Sendable {
         self.logger = logger
         let store = try ProductStore(path: configuration.databasePath, originDelay: configuration.originDelay)
         catalog = Catalog(store: store, prefix: configuration.prefix, jitter: configuration.ttlJitter)
-        requestRedis = RedisWorker(endpoint: configuration.redis, name: "request", options: .requestPath)
-        adminRedis = RedisWorker(endpoint: configuration.redis, name: "admin", options: .background)
-        publisherRedis = RedisWorker(endpoint: configuration.redis, name: "publisher", options: .background)
+        requestRedis = RedisPipeline(endpoint: configuration.redis, name: "request", options: .requestPath)
+        adminRedis = RedisPipeline(endpoint: configuration.redis, name: "admin", options: .background)
+        publisherRedis = RedisPipeline(endpoint: configuration.redis, name: "publisher", options: .background)
         recorder = EventRecorder(serverID: configuration.serverID)
         let flights = SingleFlight<Fill>()
         cache = ResponseCache(redis: requestRedis, schema: schema, recorder: recorder, flights: flights, pending: pending)
@@ -69,9 +69,9 @@ public final class CacheScopeServer: Sendable {
          InvalidationReplayer(invalidator: invalidator, pending: pending)]
     }
 
-    /// Stops the Redis connection threads (after the services have finished).
+    /// Closes the Redis connections (after the services have finished).
     public func shutdown() {
-        for worker in [requestRedis, adminRedis, publisherRedis] { worker.stop() }
+        for connection in [requestRedis, adminRedis, publisherRedis] { connection.stop() }
     }
 
     /// Fills the given `path?query` targets through the request path; returns the keys stored.

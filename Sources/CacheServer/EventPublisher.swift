@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// events as XADDs to a capped stream. A batch Redis did not take is put back and retried.
 public struct EventPublisher: Service {
     let recorder: EventRecorder
-    let redis: RedisWorker
+    let redis: RedisPipeline
     let schema: CounterSchema
     let eventsKey: String
     let streamMaxLength: Int
@@ -21,7 +21,7 @@ public struct EventPublisher: Service {
     /// How long a key's counters outlive its last update.
     static let keyCountersLifetimeMs = "86400000"
 
-    public init(recorder: EventRecorder, redis: RedisWorker, schema: CounterSchema, eventsKey: String,
+    public init(recorder: EventRecorder, redis: RedisPipeline, schema: CounterSchema, eventsKey: String,
                 streamMaxLength: Int = 10_000, interval: Duration = .milliseconds(100),
                 maxEventsPerPublish: Int = 500, logger: Logger) {
         self.recorder = recorder

@@ -29,7 +29,7 @@ public final class Invalidator: Sendable {
     /// How long a write may wait on Redis before its invalidation is left to the background.
     private let deadline: Duration
 
-    public init(redis: RedisWorker, schema: CounterSchema, recorder: EventRecorder, flights: SingleFlight<Fill>,
+    public init(redis: RedisPipeline, schema: CounterSchema, recorder: EventRecorder, flights: SingleFlight<Fill>,
                 pending: PendingInvalidations, logger: Logger, deadline: Duration = .seconds(1)) {
         self.deletion = KeyDeletion(redis: redis, schema: schema)
         self.recorder = recorder

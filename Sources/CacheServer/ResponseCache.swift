@@ -32,13 +32,13 @@ public final class ResponseCache: Sendable {
         return 0
         """
 
-    private let redis: RedisWorker
+    private let redis: RedisPipeline
     private let schema: CounterSchema
     private let recorder: EventRecorder
     let flights: SingleFlight<Fill>
     let pending: PendingInvalidations
 
-    public init(redis: RedisWorker, schema: CounterSchema, recorder: EventRecorder,
+    public init(redis: RedisPipeline, schema: CounterSchema, recorder: EventRecorder,
                 flights: SingleFlight<Fill>, pending: PendingInvalidations) {
         self.redis = redis
         self.schema = schema

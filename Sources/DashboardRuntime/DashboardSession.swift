@@ -63,7 +63,7 @@ public final class DashboardSession: Sendable {
     }
 
     private func loop() {
-        let redis = RedisWorker(endpoint: options.redis, name: "dashboard",
+        let redis = RedisPipeline(endpoint: options.redis, name: "dashboard",
                                 options: .init(ioTimeout: .milliseconds(500), retryInterval: .milliseconds(500)))
         defer { redis.stop() }
         let poller = RedisPoller(redis: redis, eventsKey: options.eventsKey, prefixes: options.prefixes)

@@ -17,7 +17,7 @@ final class EffectRunner: Sendable {
     private let report: @Sendable (DashboardInput) -> Void
     private let load = Mutex<Task<Void, Never>?>(nil)
 
-    init(redis: RedisWorker, eventsKey: String, serverURL: String?, adminToken: String?,
+    init(redis: RedisPipeline, eventsKey: String, serverURL: String?, adminToken: String?,
          report: @escaping @Sendable (DashboardInput) -> Void) {
         deletion = KeyDeletion(redis: redis, schema: CounterSchema())
         self.eventsKey = eventsKey

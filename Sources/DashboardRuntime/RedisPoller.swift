@@ -11,7 +11,7 @@ import RedisClient
 /// dashboard's own reads would inflate the Redis-wide hit rate it shows. Each of those reads
 /// is counted here (hit if the key existed) and subtracted from INFO's numbers.
 public final class RedisPoller: @unchecked Sendable {
-    private let redis: RedisWorker
+    private let redis: RedisPipeline
     private let schema: CounterSchema
     private let eventsKey: String
     private let patterns: [String]
@@ -25,7 +25,7 @@ public final class RedisPoller: @unchecked Sendable {
     static let eventPage = 500
     static let scanPage = 500
 
-    public init(redis: RedisWorker, schema: CounterSchema = CounterSchema(), eventsKey: String, prefixes: [String]) {
+    public init(redis: RedisPipeline, schema: CounterSchema = CounterSchema(), eventsKey: String, prefixes: [String]) {
         self.redis = redis
         self.schema = schema
         self.eventsKey = eventsKey

@@ -5,10 +5,10 @@ import CacheCore
 /// (fills compare it atomically before storing), then delete with UNLINK, walking the
 /// keyspace with SCAN for patterns (never KEYS). Shared by the server and the dashboard.
 public struct KeyDeletion: Sendable {
-    public let redis: RedisWorker
+    public let redis: RedisPipeline
     public let schema: CounterSchema
 
-    public init(redis: RedisWorker, schema: CounterSchema) {
+    public init(redis: RedisPipeline, schema: CounterSchema) {
         self.redis = redis
         self.schema = schema
     }

@@ -2,7 +2,7 @@ import CHiredis
 import Glibc
 
 /// One blocking hiredis connection. It owns its `redisContext` and frees it in `deinit`.
-/// Not thread-safe: a connection lives on exactly one thread (see `RedisWorker`).
+/// Not thread-safe: a connection lives on exactly one thread (see `RedisPipeline`).
 public final class RedisConnection {
     private let context: UnsafeMutablePointer<redisContext>
 
@@ -47,54 +47,14 @@ public final class RedisConnection {
                 throw .connectionLost(Self.errorText(context))
             }
             let reply = raw.assumingMemoryBound(to: redisReply.self)
-            replies.append(Self.convert(reply))
+            replies.append(RedisReply(hiredis: reply))
             freeReplyObject(raw)  // the root only: it frees its children
         }
         return replies
     }
 
     private func append(_ command: RedisCommand) {
-        let args = command.arguments
-        var lengths = args.map { $0.count }
-        // hiredis copies the arguments into its output buffer during the call,
-        // so the pointers only need to live for its duration.
-        let flat = args.flatMap { $0 }
-        flat.withUnsafeBufferPointer { bytes in
-            let base = UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-            var offset = 0
-            var pointers: [UnsafePointer<CChar>?] = []
-            pointers.reserveCapacity(args.count)
-            for length in lengths {
-                pointers.append((base + offset).assumingMemoryBound(to: CChar.self))
-                offset += length
-            }
-            _ = pointers.withUnsafeMutableBufferPointer { argv in
-                redisAppendCommandArgv(context, Int32(args.count), argv.baseAddress, &lengths)
-            }
-        }
-    }
-
-    private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
-        let r = reply.pointee
-        switch r.type {
-        case chiredis_reply_string():
-            return .bulk(r.str.map { Array(UnsafeRawBufferPointer(start: $0, count: r.len)) } ?? [])
-        case chiredis_reply_status():
-            return .status(text(r))
-        case chiredis_reply_error():
-            return .error(text(r))
-        case chiredis_reply_integer():
-            return .integer(Int(r.integer))
-        case chiredis_reply_array():
-            return .array((0..<r.elements).compactMap { index in r.element[index].map(convert) })
-        default:
-            return .null
-        }
-    }
-
-    private static func text(_ r: redisReply) -> String {
-        guard let str = r.str else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: str, count: r.len), as: UTF8.self)
+        command.withArgv { argc, argv, lengths in _ = redisAppendCommandArgv(context, argc, argv, lengths) }
     }
 
     private static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {

@@ -91,3 +91,10 @@ public struct RedisCommand: Sendable, Equatable {
     /// The command name, for logs.
     public var name: String { arguments.first.map { String(decoding: $0, as: UTF8.self) } ?? "" }
 }
+
+/// An error reply from the server to a command sent with `call`.
+public struct ServerError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { "Redis error: \(message)" }
+}

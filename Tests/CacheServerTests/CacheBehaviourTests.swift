@@ -101,7 +101,7 @@ import TestSupport
                 for try await status in group { seen[status ?? "none", default: 0] += 1 }
             }
             await server.stop()  // flushes the publisher
-            let probe = RedisWorker(endpoint: server.redis.endpoint, name: "check", options: .background)
+            let probe = RedisPipeline(endpoint: server.redis.endpoint, name: "check", options: .background)
             defer { probe.stop() }
             var published: [String: Int] = [:]
             for route in ["/products", "/products/{id}", "/categories"] {

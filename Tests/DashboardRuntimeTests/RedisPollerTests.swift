@@ -7,7 +7,7 @@ import TestSupport
 
 @Suite struct RedisPollerTests {
     /// Keyspace hits and misses Redis has counted so far (INFO itself looks up no key).
-    func keyspace(_ redis: RedisWorker) async throws -> (hits: Int, misses: Int, calls: Int) {
+    func keyspace(_ redis: RedisPipeline) async throws -> (hits: Int, misses: Int, calls: Int) {
         let stats = RedisInfo(try await redis.send(RedisCommand("INFO", "stats")).string ?? "")
         let commands = RedisInfo(try await redis.send(RedisCommand("INFO", "commandstats")).string ?? "")
         let calls = commands.fields.values.compactMap { line in
@@ -18,8 +18,8 @@ import TestSupport
 
     @Test func ownReadsAreCountedExactlyAndCostIsBoundedByTheScreen() async throws {
         try await withRedis { redis in
-            let probe = RedisWorker(endpoint: redis.endpoint, name: "probe", options: .background)
-            let polling = RedisWorker(endpoint: redis.endpoint, name: "poller", options: .background)
+            let probe = RedisPipeline(endpoint: redis.endpoint, name: "probe", options: .background)
+            let polling = RedisPipeline(endpoint: redis.endpoint, name: "poller", options: .background)
             defer { probe.stop(); polling.stop() }
             // 100 000 cached keys, a few with counters, one route hash, and a stream.
             for batch in 0..<10 {
@@ -60,7 +60,7 @@ import TestSupport
 
     @Test func eventsAreReadOnceNewestFirstPage() async throws {
         try await withRedis { redis in
-            let worker = RedisWorker(endpoint: redis.endpoint, name: "poller", options: .background)
+            let worker = RedisPipeline(endpoint: redis.endpoint, name: "poller", options: .background)
             defer { worker.stop() }
             func add(_ key: String) async throws {
                 let event = CacheEvent(outcome: .miss, key: key, route: "/products", server: "s1", timestampMs: 5)

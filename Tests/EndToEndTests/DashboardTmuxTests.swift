@@ -54,7 +54,7 @@ import TestSupport
             text = try await waitForScreen { !$0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("invalidated") }
             #expect(!text.split(separator: "\n").contains { $0.hasPrefix(key) })
             #expect(text.contains("invalidated 1 key"))
-            let probe = RedisWorker(endpoint: redis.endpoint, name: "probe", options: .background)
+            let probe = RedisPipeline(endpoint: redis.endpoint, name: "probe", options: .background)
             defer { probe.stop() }
             #expect(try await probe.send(RedisCommand("EXISTS", key)) == .integer(0))
 

@@ -38,56 +38,77 @@ import TestSupport
         }
     }
 
-    @Test func workerBatchesConcurrentRequests() async throws {
+    @Test func pipelineAnswersConcurrentCallersInOrder() async throws {
         try await withRedis { redis in
-            let worker = RedisWorker(endpoint: redis.endpoint, name: "test", options: .requestPath)
-            defer { worker.stop() }
+            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath)
+            defer { pipeline.stop() }
             let total = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<500 { group.addTask { try await worker.send(RedisCommand("INCR", "counter")).int ?? 0 } }
+                for _ in 0..<500 { group.addTask { try await pipeline.send(RedisCommand("INCR", "counter")).int ?? 0 } }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(Set(total).count == 500)  // every INCR answered its own caller
-            #expect(try await worker.call("GET", "counter").int == 500)
-            #expect(worker.isUp)
+            #expect(try await pipeline.call("GET", "counter").int == 500)
+            #expect(pipeline.isUp)
         }
     }
 
-    @Test func workerFailsFastWhileDownAndReconnects() async throws {
+    @Test func encodesCommandsAsRESP() {
+        let bytes = RedisCommand.encode([RedisCommand("GET", "k"), RedisCommand(arguments: [Array("SET".utf8), [], [0, 13, 10]])])
+        #expect(bytes == Array("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*3\r\n$3\r\nSET\r\n$0\r\n\r\n$3\r\n\0\r\n\r\n".utf8))
+    }
+
+    @Test func pipelineSelectsTheDatabaseAndCarriesLargeValues() async throws {
         try await withRedis { redis in
-            let worker = RedisWorker(endpoint: redis.endpoint, name: "test", options: .requestPath)
-            defer { worker.stop() }
-            try await worker.call("SET", "k", "v")
+            var endpoint = redis.endpoint
+            endpoint.database = 3
+            let pipeline = RedisPipeline(endpoint: endpoint, name: "test", options: .background)
+            defer { pipeline.stop() }
+            let large = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }  // arrives in many reads
+            let replies = try await pipeline.send([RedisCommand(arguments: [Array("SET".utf8), Array("big".utf8), large]),
+                                                   RedisCommand("GET", "big")])
+            #expect(replies == [.status("OK"), .bulk(large)])
+            let direct = try RedisConnection(endpoint: redis.endpoint, connectTimeout: .seconds(1), ioTimeout: .seconds(1))
+            #expect(try direct.pipeline([RedisCommand("EXISTS", "big"), RedisCommand("SELECT", "3"), RedisCommand("STRLEN", "big")])
+                    == [.integer(0), .status("OK"), .integer(1 << 20)])
+        }
+    }
+
+    @Test func pipelineFailsFastWhileDownAndReconnects() async throws {
+        try await withRedis { redis in
+            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath)
+            defer { pipeline.stop() }
+            try await pipeline.call("SET", "k", "v")
             await redis.stop()
             let clock = ContinuousClock()
             for _ in 0..<3 {
                 let elapsed = await clock.measure {
-                    await #expect(throws: (any Error).self) { try await worker.call("GET", "k") }
+                    await #expect(throws: (any Error).self) { try await pipeline.call("GET", "k") }
                 }
                 #expect(elapsed < .milliseconds(400))  // fails at once, never waits for a reconnect (generous for a loaded CI machine)
             }
-            #expect(!worker.isUp)
+            #expect(!pipeline.isUp)
             try await redis.start()
             let recovered = clock.now
             var answered = false
             while clock.now - recovered < .seconds(2) {
-                if (try? await worker.call("PING")) != nil { answered = true; break }
+                if (try? await pipeline.call("PING")) != nil { answered = true; break }
                 try await Task.sleep(for: .milliseconds(20))
             }
             #expect(answered)
-            #expect(worker.isUp)
+            #expect(pipeline.isUp)
         }
     }
 
     @Test func stalledRedisTimesOutQuickly() async throws {
         try await withRedis { redis in
-            let worker = RedisWorker(endpoint: redis.endpoint, name: "test", options: .requestPath)
-            defer { worker.stop() }
-            try await worker.call("PING")
+            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath)
+            defer { pipeline.stop() }
+            try await pipeline.call("PING")
             let pid = try #require(redis.processIdentifier)
             kill(pid, SIGSTOP)
             defer { kill(pid, SIGCONT) }
             let elapsed = await ContinuousClock().measure {
-                await #expect(throws: (any Error).self) { try await worker.call("GET", "k") }
+                await #expect(throws: (any Error).self) { try await pipeline.call("GET", "k") }
             }
             #expect(elapsed < .milliseconds(400))  // the 50 ms read timeout, plus scheduling slack on a loaded machine
         }

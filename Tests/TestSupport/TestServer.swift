@@ -13,11 +13,11 @@ public final class TestServer: Sendable {
     public let baseURL: String
     public let client = HTTPClient()
     /// A connection for the test's own look at Redis.
-    public let redis: RedisWorker
+    public let redis: RedisPipeline
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    private init(server: CacheScopeServer, baseURL: String, redis: RedisWorker, group: ServiceGroup, running: Task<Void, any Error>) {
+    private init(server: CacheScopeServer, baseURL: String, redis: RedisPipeline, group: ServiceGroup, running: Task<Void, any Error>) {
         self.server = server
         self.baseURL = baseURL
         self.redis = redis
@@ -44,7 +44,7 @@ public final class TestServer: Sendable {
         let running = Task { try await group.run() }
         var port = 0
         for await bound in ports { port = bound; break }
-        let probe = RedisWorker(endpoint: endpoint, name: "test-probe", options: .background)
+        let probe = RedisPipeline(endpoint: endpoint, name: "test-probe", options: .background)
         return TestServer(server: server, baseURL: "http://127.0.0.1:\(port)", redis: probe, group: group, running: running)
     }
 
