@@ -29,7 +29,7 @@ rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$SERVER/status"; }
 
 # Interleaved rounds, medians: load from other tenants of a shared machine drifts over seconds,
 # and alternating the two routes exposes both to the same drift.
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 : > "$WORK/static" ; : > "$WORK/hit"
 for _ in $(seq "$ROUNDS"); do
   run "http://127.0.0.1:$PORT/bench/static" >> "$WORK/static"

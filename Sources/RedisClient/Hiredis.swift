@@ -1,8 +1,8 @@
 import CHiredis
 import Glibc
 
-/// The two crossings between Swift values and hiredis, shared by the blocking connection
-/// and the event-loop pipeline: commands out as argv, replies in as `RedisReply`.
+/// Where Swift values cross into hiredis: commands out as argv (blocking connection), replies
+/// in as `RedisReply` (both clients), and the incremental reader the event-loop pipeline feeds.
 extension RedisCommand {
     /// Calls `body` with the argv form hiredis takes. hiredis copies the arguments during the
     /// call, so the pointers only need to live for its duration.
