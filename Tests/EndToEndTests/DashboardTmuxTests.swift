@@ -75,6 +75,53 @@ import TestSupport
         }
     }
 
+    /// `watch` beside a headless `serve`: the key row's HITS and MISS equal the `X-Cache` headers the
+    /// client received, and `W` re-warms through `--server`.
+    @Test func watchShowsWhatAHeadlessServerDid() async throws {
+        try await withRedis { redis in
+            let port = Binary.freePort()
+            let database = TestServer.temporaryDatabase()
+            let server = try ChildProcess(path: Binary.path, arguments: [
+                "serve", "--port", String(port), "--db", database, "--redis", "\(redis.endpoint)", "--no-warm", "--origin-delay", "0"],
+                outputPath: "\(database).serve.log")
+            defer { Task { await server.terminate() } }
+            #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
+            let command = "\(Binary.path) watch --redis \(redis.endpoint) --server http://127.0.0.1:\(port) --log-file \(database).watch.log; echo EXIT=$?; sleep 20"
+            _ = try await tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
+            defer { Task { [session] in _ = try? await ChildProcess(path: "/usr/bin/tmux", arguments: ["kill-session", "-t", session]).wait(timeout: .seconds(5)) } }
+
+            let client = HTTPClient()
+            var received: [String: Int] = [:]
+            for _ in 0..<Int.random(in: 3...9) {
+                let status = try await client.get("http://127.0.0.1:\(port)/products").header("X-Cache") ?? "none"
+                received[status, default: 0] += 1
+            }
+            #expect(received["MISS"] == 1)
+            let key = "shop:/products:e3b0c442"
+            func counts(_ text: String) -> (hits: Int, misses: Int)? {
+                guard let row = text.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return nil }
+                let columns = row.split(separator: " ")
+                guard columns.count > 3, let hits = Int(columns[2]), let misses = Int(columns[3]) else { return nil }
+                return (hits, misses)
+            }
+            let expected = (hits: received["HIT"] ?? 0, misses: received["MISS"] ?? 0)
+            var text = try await waitForScreen { counts($0).map { $0 == expected } ?? false }
+            #expect(counts(text).map { $0 == expected } == true, "screen: \(text)")
+
+            _ = try await tmux("send-keys", "-t", session, "i")
+            text = try await waitForScreen { $0.contains("invalidated 1 key") }
+            #expect(text.contains("invalidated 1 key"))
+            _ = try await tmux("send-keys", "-t", session, "W")
+            text = try await waitForScreen { $0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("WARM") }
+            #expect(text.contains("WARM"))  // warmed by the server, published by it, read back by watch
+            #expect(try await client.get("http://127.0.0.1:\(port)/products").header("X-Cache") == "HIT")
+
+            _ = try await tmux("send-keys", "-t", session, "q")
+            text = try await waitForScreen { $0.contains("EXIT=") }
+            #expect(text.contains("EXIT=0"))
+        }
+    }
+
     @Test func noTerminalExitsTwoSuggestingServe() async throws {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("notty-\(UUID().uuidString).log").path
         let child = try ChildProcess(path: Binary.path, arguments: ["--port", "0"], outputPath: log)
