@@ -13,7 +13,9 @@ redis-server --port 0 --unixsocket "$WORK/redis.sock" --save "" --appendonly no 
 REDIS=$!
 for _ in $(seq 50); do [ -S "$WORK/redis.sock" ] && break; sleep 0.1; done
 
-"$BIN" serve --port "$PORT" --redis "unix://$WORK/redis.sock" --db "$WORK/bench.db" --bench-route --log-level warning 2>"$WORK/server.log" &
+# NEAR_CACHE=1s measures the hit path with --near-cache (hits served in process, invalidated by Redis).
+"$BIN" serve --port "$PORT" --redis "unix://$WORK/redis.sock" --db "$WORK/bench.db" --bench-route --log-level warning \
+  ${NEAR_CACHE:+--near-cache "$NEAR_CACHE"} 2>"$WORK/server.log" &
 SERVER=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$PORT/products" -o /dev/null   # warm (also warmed at start)
@@ -41,7 +43,7 @@ hit_rps=$(median "$WORK/hit" 1); hit_p99=$(median "$WORK/hit" 2)
 rss=$(rss_kib)
 hits=$(curl -s "http://127.0.0.1:$PORT/cache/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["routes"]["/products"]["hits"])')
 
-echo "median of $ROUNDS interleaved ${DURATION} rounds, wrk -t2 -c64"
+echo "median of $ROUNDS interleaved ${DURATION} rounds, wrk -t2 -c64${NEAR_CACHE:+, server with --near-cache $NEAR_CACHE}"
 printf '%-28s %12s %12s\n' "route" "req/s" "p99 (ms)"
 printf '%-28s %12s %12s\n' "static JSON (floor)" "$static_rps" "$static_p99"
 printf '%-28s %12s %12s\n' "GET /products (cache hit)" "$hit_rps" "$hit_p99"

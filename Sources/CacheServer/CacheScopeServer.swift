@@ -20,6 +20,8 @@ public final class CacheScopeServer: Sendable {
     let adminRedis: RedisPipeline
     /// Counters and events, batched.
     let publisherRedis: RedisPipeline
+    /// The near cache's invalidation subscription (with `--near-cache`).
+    let tracker: NearCacheTracker?
     let logger: Logger
     let schema = CounterSchema()
     let startedAt = ContinuousClock.now
@@ -34,9 +36,14 @@ public final class CacheScopeServer: Sendable {
         publisherRedis = RedisPipeline(endpoint: configuration.redis, name: "publisher", options: .background)
         recorder = EventRecorder(serverID: configuration.serverID)
         let flights = SingleFlight<Fill>()
-        cache = ResponseCache(redis: requestRedis, schema: schema, recorder: recorder, flights: flights, pending: pending)
+        let near = configuration.nearCacheMaxAge.map { NearCache(maxAge: $0) }
+        tracker = near.map {
+            NearCacheTracker(cache: $0, redis: RedisPipeline(endpoint: configuration.redis, name: "tracking", options: .background),
+                             prefix: configuration.prefix, logger: logger)
+        }
+        cache = ResponseCache(redis: requestRedis, schema: schema, recorder: recorder, flights: flights, pending: pending, near: near)
         invalidator = Invalidator(redis: adminRedis, schema: schema, recorder: recorder, flights: flights,
-                                  pending: pending, logger: logger)
+                                  pending: pending, near: near, logger: logger)
         let log = logger
         requestRedis.onStateChange { up in
             if up { log.info("Redis connection up") } else { log.warning("Redis connection lost; serving from the store (X-Cache: BYPASS) and retrying") }
@@ -66,12 +73,12 @@ public final class CacheScopeServer: Sendable {
     /// on shutdown the server drains first and the publisher flushes last.
     public var backgroundServices: [any Service] {
         [EventPublisher(recorder: recorder, redis: publisherRedis, schema: schema, eventsKey: configuration.eventsKey, logger: logger),
-         InvalidationReplayer(invalidator: invalidator, pending: pending)]
+         InvalidationReplayer(invalidator: invalidator, pending: pending)] + (tracker.map { [$0] } ?? [])
     }
 
     /// Closes the Redis connections (after the services have finished).
     public func shutdown() {
-        for connection in [requestRedis, adminRedis, publisherRedis] { connection.stop() }
+        for connection in [requestRedis, adminRedis, publisherRedis, tracker?.redis].compactMap({ $0 }) { connection.stop() }
     }
 
     /// Fills the given `path?query` targets through the request path; returns the keys stored.

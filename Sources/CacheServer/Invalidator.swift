@@ -25,16 +25,18 @@ public final class Invalidator: Sendable {
     private let recorder: EventRecorder
     private let flights: SingleFlight<Fill>
     private let pending: PendingInvalidations
+    private let near: NearCache?
     private let logger: Logger
     /// How long a write may wait on Redis before its invalidation is left to the background.
     private let deadline: Duration
 
     public init(redis: RedisPipeline, schema: CounterSchema, recorder: EventRecorder, flights: SingleFlight<Fill>,
-                pending: PendingInvalidations, logger: Logger, deadline: Duration = .seconds(1)) {
+                pending: PendingInvalidations, near: NearCache? = nil, logger: Logger, deadline: Duration = .seconds(1)) {
         self.deletion = KeyDeletion(redis: redis, schema: schema)
         self.recorder = recorder
         self.flights = flights
         self.pending = pending
+        self.near = near
         self.logger = logger
         self.deadline = deadline
     }
@@ -46,6 +48,8 @@ public final class Invalidator: Sendable {
         for pattern in patterns {
             flights.forget { Glob.matches(pattern, $0) }
         }
+        // Redis will say so too, but this write must not wait for that message before it answers.
+        defer { near?.flush() }
         guard pending.isEmpty else {
             patterns.forEach(pending.append)
             return nil

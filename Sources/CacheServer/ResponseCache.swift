@@ -37,14 +37,17 @@ public final class ResponseCache: Sendable {
     private let recorder: EventRecorder
     let flights: SingleFlight<Fill>
     let pending: PendingInvalidations
+    /// The in-process layer in front of Redis, when `--near-cache` is on.
+    public let near: NearCache?
 
     public init(redis: RedisPipeline, schema: CounterSchema, recorder: EventRecorder,
-                flights: SingleFlight<Fill>, pending: PendingInvalidations) {
+                flights: SingleFlight<Fill>, pending: PendingInvalidations, near: NearCache? = nil) {
         self.redis = redis
         self.schema = schema
         self.recorder = recorder
         self.flights = flights
         self.pending = pending
+        self.near = near
     }
 
     /// Answers a cacheable request. Redis trouble never fails it: the origin answers instead (`BYPASS`).
@@ -53,8 +56,14 @@ public final class ResponseCache: Sendable {
         let key = request.key.description
         let route = request.policy.route
         // While an invalidation has not reached Redis, entries there may be stale: bypass.
+        if pending.isEmpty, let body = near?.body(for: key) {
+            recorder.record(.hit, key: key, route: route, latency: .now - started)
+            return (OriginResponse(status: 200, body: body), .hit)
+        }
+        let nearGeneration = near?.readStarted()
         if pending.isEmpty, let reply = try? await redis.send(RedisCommand("GET", key)) {
             if case .bulk(let body) = reply {
+                if let near, let nearGeneration { near.store(body, for: key, readAt: nearGeneration) }
                 recorder.record(.hit, key: key, route: route, latency: .now - started)
                 return (OriginResponse(status: 200, body: body), .hit)
             }

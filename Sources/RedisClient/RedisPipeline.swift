@@ -53,6 +53,12 @@ public final class RedisPipeline: Sendable {
         status.onChange(handler)
     }
 
+    /// Called on the event loop with each reply no command is waiting for: the messages of a
+    /// subscribed connection. Send nothing after SUBSCRIBE, or replies and messages would interleave.
+    public func onPush(_ handler: @escaping @Sendable (RedisReply) -> Void) {
+        status.onPush(handler)
+    }
+
     /// Sends `commands` as one pipeline and returns one reply per command.
     public func send(_ commands: [RedisCommand]) async throws -> [RedisReply] {
         if commands.isEmpty { return [] }
@@ -84,10 +90,21 @@ public final class RedisPipeline: Sendable {
     deinit { stop() }
 }
 
-/// Whether the connection is up, readable from any thread, with a change callback.
+/// Whether the connection is up, readable from any thread, with a change callback; and where
+/// unrequested replies (pub/sub messages) go.
 private final class ConnectionStatus: Sendable {
     private let up = Atomic<Bool>(false)
     private let handler = Mutex<(@Sendable (Bool) -> Void)?>(nil)
+    private let pushHandler = Mutex<(@Sendable (RedisReply) -> Void)?>(nil)
+
+    func onPush(_ handler: @escaping @Sendable (RedisReply) -> Void) { pushHandler.withLock { $0 = handler } }
+
+    /// Hands over a pushed reply; false if nobody listens (then it is a protocol error).
+    func push(_ reply: RedisReply) -> Bool {
+        guard let handler = pushHandler.withLock({ $0 }) else { return false }
+        handler(reply)
+        return true
+    }
 
     var isUp: Bool { up.load(ordering: .relaxed) }
 
@@ -212,7 +229,10 @@ private final class PipelineCore {
         buffer.withUnsafeReadableBytes { reader.feed($0) }
         do {
             while let reply = try reader.next() {
-                guard let head = inFlight.first else { throw RedisError.connectionLost("unexpected reply") }
+                guard let head = inFlight.first else {
+                    if status.push(reply) { continue }
+                    throw RedisError.connectionLost("unexpected reply")
+                }
                 headReplies.append(reply)
                 if headReplies.count == head.expected {
                     inFlight.removeFirst()

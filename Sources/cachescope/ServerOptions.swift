@@ -36,6 +36,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("ttl-jitter"), help: "Add up to this fraction of the TTL at random to each fill, 0-1 (e.g. 0.1).")
     var ttlJitter = 0.0
 
+    @Option(name: .customLong("near-cache"), help: "Also keep hit bodies in this process for at most this long (e.g. 1s), dropped as soon as Redis reports a change (client-side caching). Default: off.")
+    var nearCache: String?
+
     @Flag(name: .customLong("bench-route"), help: .hidden)
     var benchRoute = false
 
@@ -43,6 +46,9 @@ struct ServerOptions: ParsableArguments {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, not \(port)") }
         guard DurationText.parse(originDelay) != nil else {
             throw ValidationError("--origin-delay must be a duration like 200ms, 1s or 0, not '\(originDelay)'")
+        }
+        if let nearCache, (DurationText.parse(nearCache) ?? .zero) <= .zero {
+            throw ValidationError("--near-cache must be a positive duration like 500ms or 1s, not '\(nearCache)'")
         }
         guard (0...1).contains(ttlJitter) else { throw ValidationError("--ttl-jitter must be between 0 and 1, not \(ttlJitter)") }
         guard !eventsKey.isEmpty else { throw ValidationError("--events-key must not be empty") }
@@ -64,6 +70,7 @@ struct ServerOptions: ParsableArguments {
         if !warmTargets.isEmpty { configuration.warmTargets = warmTargets }
         configuration.eventsKey = eventsKey
         configuration.ttlJitter = ttlJitter
+        configuration.nearCacheMaxAge = nearCache.flatMap(DurationText.parse)
         configuration.benchmarkRoute = benchRoute
         return configuration
     }
