@@ -48,6 +48,12 @@ public struct NearCacheTracker: Service {
                 return
             }
             cache.setEnabled(true)
+            // The connection may have dropped while this task was resuming: its handler's
+            // `setEnabled(false)` would then have come first. Nothing reconnects it but this task.
+            if !redis.isUp {
+                cache.setEnabled(false)
+                return
+            }
             logger.info("near cache on: Redis sends invalidations for \(prefix):*")
         } catch {
             logger.debug("near cache waits for Redis", metadata: ["error": "\(error)"])

@@ -136,6 +136,7 @@ private final class PipelineCore {
     /// Commands written and not yet fully answered, oldest first.
     private struct InFlight {
         let expected: Int
+        let sent: NIODeadline
         let completion: Completion
     }
 
@@ -152,8 +153,6 @@ private final class PipelineCore {
     private var outgoing: ByteBuffer?
     private var nextAttempt = NIODeadline.uptimeNanoseconds(0)
     private var timeoutCheck: Scheduled<Void>?
-    /// When bytes last arrived, or when the oldest outstanding command was sent after a quiet spell.
-    private var lastProgress = NIODeadline.now()
     private var stopped = false
     private var reader = ReplyReader()
 
@@ -192,10 +191,9 @@ private final class PipelineCore {
         var buffer = outgoing ?? ByteBufferAllocator().buffer(capacity: 4096)
         buffer.writeBytes(commands.bytes)
         outgoing = buffer
-        if inFlight.isEmpty { lastProgress = .now() }
-        inFlight.append(InFlight(expected: commands.count, completion: completion))
+        inFlight.append(InFlight(expected: commands.count, sent: .now(), completion: completion))
         if scheduleFlush { eventLoop.assumeIsolated().execute { self.flush() } }
-        if timeoutCheck == nil { scheduleTimeoutCheck(at: lastProgress + timeAmount(options.ioTimeout)) }
+        if timeoutCheck == nil { scheduleTimeoutCheck(at: inFlight.first!.sent + timeAmount(options.ioTimeout)) }
     }
 
     private func flush() {
@@ -208,24 +206,23 @@ private final class PipelineCore {
         timeoutCheck = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.checkTimeout(confirming: confirming) }
     }
 
-    /// No reply for `ioTimeout` while commands are outstanding means a stalled or lost Redis:
-    /// fail everything in flight. Measured from the last bytes received, as a socket read timeout is.
+    /// The oldest command waiting longer than `ioTimeout` for its reply means a stalled, lost or
+    /// overloaded Redis: fail everything in flight (callers fall back to the store) and reconnect.
     private func checkTimeout(confirming: Bool) {
         timeoutCheck = nil
-        guard !inFlight.isEmpty else { return }
+        guard let oldest = inFlight.first else { return }
         let now = NIODeadline.now()
-        let due = lastProgress + timeAmount(options.ioTimeout)
+        let due = oldest.sent + timeAmount(options.ioTimeout)
         if now < due { return scheduleTimeoutCheck(at: due) }
-        // Overdue: but if the loop itself was busy, replies may be sitting unread. Look again
-        // after one more pass over I/O before calling Redis stalled.
-        if !confirming { return scheduleTimeoutCheck(at: now + .milliseconds(1), confirming: true) }
+        // Overdue; but if this loop itself was busy, the reply may be sitting unread. Look again a
+        // little later, when the loop has had a chance to read, before calling Redis stalled.
+        if !confirming { return scheduleTimeoutCheck(at: now + .milliseconds(5), confirming: true) }
         dropConnection(RedisError.timedOut)
     }
 
     // MARK: Reading
 
     func received(_ buffer: ByteBuffer) {
-        lastProgress = .now()
         buffer.withUnsafeReadableBytes { reader.feed($0) }
         do {
             while let reply = try reader.next() {
@@ -299,17 +296,18 @@ private final class PipelineCore {
 
     func closed(_ closedChannel: any Channel) {
         guard let channel, channel === closedChannel else { return }
-        dropConnection(RedisError.connectionLost("\(endpoint) closed the connection"))
+        // An idle connection closed by Redis (its `timeout` setting) is no outage: reconnect at once.
+        dropConnection(RedisError.connectionLost("\(endpoint) closed the connection"), backOff: !inFlight.isEmpty)
     }
 
-    private func dropConnection(_ error: any Error) {
+    private func dropConnection(_ error: any Error, backOff: Bool = true) {
         guard let channel else { return }
         self.channel = nil
         outgoing = nil
         timeoutCheck?.cancel()
         timeoutCheck = nil
         channel.close(promise: nil)
-        nextAttempt = .now() + timeAmount(options.retryInterval)
+        nextAttempt = backOff ? .now() + timeAmount(options.retryInterval) : .now()
         status.set(false, notify: !stopped)  // closing at stop is no outage
         let failed = inFlight
         inFlight.removeAll()

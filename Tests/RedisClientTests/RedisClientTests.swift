@@ -73,6 +73,18 @@ import TestSupport
         }
     }
 
+    @Test func anIdleConnectionClosedByRedisReconnectsWithoutWaiting() async throws {
+        try await withRedis { redis in
+            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath)
+            defer { pipeline.stop() }
+            try await pipeline.call("CONFIG", "SET", "timeout", "1")  // Redis closes clients idle for over 1 s
+            let deadline = ContinuousClock.now + .seconds(5)
+            while pipeline.isUp && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(!pipeline.isUp)
+            #expect(try await pipeline.call("PING") == .status("PONG"))  // no back-off: nothing was wrong
+        }
+    }
+
     @Test func pipelineFailsFastWhileDownAndReconnects() async throws {
         try await withRedis { redis in
             let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath)
