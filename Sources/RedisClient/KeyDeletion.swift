@@ -15,7 +15,7 @@ public struct KeyDeletion: Sendable {
 
     /// Returns the number of keys deleted; throws if Redis failed or `until` passed first.
     public func delete(_ pattern: String, until: ContinuousClock.Instant) async throws -> Int {
-        try await redis.send(RedisCommand("HINCRBY", schema.generations, Self.generationField(for: pattern), "1")).orThrow()
+        try await redis.call("HINCRBY", schema.generations, Self.generationField(for: pattern), "1")
         if !Glob.hasWildcards(pattern) {
             return try await redis.send(RedisCommand("UNLINK", Glob.literalPrefix(pattern))).orThrow().int ?? 0
         }
