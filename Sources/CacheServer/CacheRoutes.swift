@@ -97,6 +97,9 @@ extension CacheScopeServer {
             "routes": routes,
             "server": configuration.serverID,
             "pending_invalidations": pending.count,
+            "near_cache": cache.near.map { near -> [String: Any] in
+                ["active": near.isEnabled, "entries": near.count, "max_age_ms": Int(near.maxAge.components.seconds * 1000 + near.maxAge.components.attoseconds / 1_000_000_000_000_000)]
+            } ?? ["active": false],
         ]
     }
 

@@ -31,6 +31,7 @@ public final class NearCache: Sendable {
     }
 
     public var isEnabled: Bool { state.withLock { $0.enabled } }
+    public var count: Int { state.withLock { $0.entries.count } }
 
     /// The stored body, if enabled, present and younger than `maxAge`.
     public func body(for key: String, now: ContinuousClock.Instant = .now) -> [UInt8]? {

@@ -40,6 +40,7 @@ import TestSupport
             #expect(routes["/products"]?["fills"] as? Int == 2)
             #expect(routes["/products"]?["hit_rate"] as? Double == 33.33)
             #expect(routes["/categories"]?["hits"] as? Int == 1)
+            #expect((stats["near_cache"] as? [String: Any])?["active"] as? Bool == false)  // off unless --near-cache
         }
     }
 

@@ -45,6 +45,10 @@ import TestSupport
             let hits = Int.random(in: 5...15)
             for _ in 0..<hits { #expect(try await server.get("/products").header("X-Cache") == "HIT") }
             #expect(try await redisGets(server.redis) == getsBefore)
+            let near = try await server.get("/cache/stats").json["near_cache"] as? [String: Any]
+            #expect(near?["active"] as? Bool == true)
+            #expect(near?["entries"] as? Int == 1)
+            #expect(near?["max_age_ms"] as? Int == 30_000)
 
             _ = try await server.redis.call("UNLINK", "shop:/products:e3b0c442")  // as another server or the dashboard would
             try await waitUntil { server.server.cache.near?.body(for: "shop:/products:e3b0c442") == nil }
