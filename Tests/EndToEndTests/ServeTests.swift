@@ -35,6 +35,7 @@ import TestSupport
             (["serve", "--origin-delay", "soon"], "--origin-delay"),
             (["serve", "--redis", "http://nope"], "--redis"),
             (["serve", "--ttl-jitter", "3"], "--ttl-jitter"),
+            (["serve", "--near-cache", "0"], "--near-cache"),
         ]
         for (arguments, flag) in cases {
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("flags-\(UUID().uuidString).log").path
