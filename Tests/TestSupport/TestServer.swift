@@ -58,7 +58,7 @@ public final class TestServer: Sendable {
         try await client.send(method, baseURL + path, body: json.map { Data($0.utf8) }, headers: headers)
     }
 
-    /// Graceful shutdown, as on SIGTERM: drains, flushes the publisher, stops the Redis threads.
+    /// Graceful shutdown, as on SIGTERM: drains, flushes the publisher, closes the Redis connections.
     public func stop() async {
         await group.triggerGracefulShutdown()
         _ = try? await running.value
