@@ -120,12 +120,9 @@ private final class ConnectionStatus: Sendable {
 private struct Outgoing: Sendable {
     let bytes: [UInt8]
     let count: Int
+}
 
-    init(bytes: [UInt8], count: Int) {
-        self.bytes = bytes
-        self.count = count
-    }
-
+extension Outgoing {
     init(_ commands: [RedisCommand]) { self.init(bytes: RedisCommand.encode(commands), count: commands.count) }
 }
 
@@ -189,6 +186,7 @@ private final class PipelineCore {
     private func write(_ commands: Outgoing, completion: @escaping Completion) {
         let scheduleFlush = outgoing == nil
         var buffer = outgoing ?? ByteBufferAllocator().buffer(capacity: 4096)
+        outgoing = nil  // one owner while appending, or the buffer would be copied on write
         buffer.writeBytes(commands.bytes)
         outgoing = buffer
         inFlight.append(InFlight(expected: commands.count, sent: .now(), completion: completion))
