@@ -143,6 +143,9 @@ private final class PipelineCore {
     private let status: ConnectionStatus
     private var channel: (any Channel)?
     private var connecting = false
+    /// The connect in progress took longer than `connectTimeout`: callers fail fast while it goes on.
+    private var connectOverdue = false
+    private var connectCheck: Scheduled<Void>?
     private var waiting: [(commands: Outgoing, completion: Completion)] = []
     private var inFlight = CircularBuffer<InFlight>()
     /// Replies so far for the oldest request in flight (kept out of the buffer, which would copy on append).
@@ -165,7 +168,10 @@ private final class PipelineCore {
     func submit(_ commands: Outgoing, completion: @escaping Completion) {
         if stopped { return completion(.failure(RedisError.unavailable("client stopped"))) }
         if channel != nil { return write(commands, completion: completion) }
-        if connecting { return waiting.append((commands, completion)) }
+        if connecting {
+            if connectOverdue { return completion(.failure(RedisError.unavailable("still connecting to \(endpoint)"))) }
+            return waiting.append((commands, completion))
+        }
         guard NIODeadline.now() >= nextAttempt else {
             return completion(.failure(RedisError.unavailable("reconnecting to \(endpoint)")))
         }
@@ -200,22 +206,30 @@ private final class PipelineCore {
         channel.writeAndFlush(buffer, promise: nil)
     }
 
-    private func scheduleTimeoutCheck(at deadline: NIODeadline, confirming: Bool = false) {
-        timeoutCheck = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.checkTimeout(confirming: confirming) }
+    private func scheduleTimeoutCheck(at deadline: NIODeadline) {
+        timeoutCheck = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.checkTimeout(scheduledFor: deadline) }
     }
 
     /// The oldest command waiting longer than `ioTimeout` for its reply means a stalled, lost or
     /// overloaded Redis: fail everything in flight (callers fall back to the store) and reconnect.
-    private func checkTimeout(confirming: Bool) {
+    private func checkTimeout(scheduledFor deadline: NIODeadline) {
         timeoutCheck = nil
         guard let oldest = inFlight.first else { return }
         let now = NIODeadline.now()
         let due = oldest.sent + timeAmount(options.ioTimeout)
         if now < due { return scheduleTimeoutCheck(at: due) }
-        // Overdue; but if this loop itself was busy, the reply may be sitting unread. Look again a
-        // little later, when the loop has had a chance to read, before calling Redis stalled.
-        if !confirming { return scheduleTimeoutCheck(at: now + .milliseconds(5), confirming: true) }
+        if Self.loopWasBusy(scheduledFor: deadline, now: now) { return scheduleTimeoutCheck(at: now + Self.lagAllowance) }
         dropConnection(RedisError.timedOut)
+    }
+
+    /// A check that runs well after its deadline shows that this event loop was busy, not that Redis
+    /// was slow: replies may be sitting unread. It then only re-arms, giving the loop a pass over I/O;
+    /// a verdict needs a check that ran on time. (A cold start of a large binary can hold a loop for
+    /// hundreds of milliseconds.)
+    private static let lagAllowance = TimeAmount.milliseconds(10)
+
+    private static func loopWasBusy(scheduledFor deadline: NIODeadline, now: NIODeadline) -> Bool {
+        now - deadline > lagAllowance
     }
 
     // MARK: Reading
@@ -246,8 +260,10 @@ private final class PipelineCore {
 
     private func connect() {
         connecting = true
+        connectOverdue = false
+        scheduleConnectCheck(at: .now() + timeAmount(options.connectTimeout))
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(timeAmount(options.connectTimeout))
+            .connectTimeout(.seconds(5))  // the hard bound; callers stop waiting at `connectTimeout`
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { [core = NIOLoopBound(self, eventLoop: eventLoop)] channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -260,6 +276,9 @@ private final class PipelineCore {
         }
         connected.assumeIsolated().whenComplete { result in
             self.connecting = false
+            self.connectOverdue = false
+            self.connectCheck?.cancel()
+            self.connectCheck = nil
             switch result {
             case .success(let channel): self.connected(channel)
             case .failure(let error):
@@ -267,6 +286,20 @@ private final class PipelineCore {
                 self.failWaiting(RedisError.unavailable("\(self.endpoint): \(error)"))
             }
         }
+    }
+
+    private func scheduleConnectCheck(at deadline: NIODeadline) {
+        connectCheck = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.checkConnect(scheduledFor: deadline) }
+    }
+
+    /// Past `connectTimeout` (judged as for replies), the callers waiting for the connection fail over.
+    private func checkConnect(scheduledFor deadline: NIODeadline) {
+        connectCheck = nil
+        guard connecting else { return }
+        let now = NIODeadline.now()
+        if Self.loopWasBusy(scheduledFor: deadline, now: now) { return scheduleConnectCheck(at: now + Self.lagAllowance) }
+        connectOverdue = true
+        failWaiting(RedisError.unavailable("\(endpoint): no connection within \(options.connectTimeout)"))
     }
 
     private func connected(_ channel: any Channel) {
