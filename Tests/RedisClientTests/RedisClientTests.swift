@@ -73,6 +73,25 @@ import TestSupport
         }
     }
 
+    /// Redis answering, but each reply 25 ms after the last: callers queued behind must not wait
+    /// for the whole queue. The oldest command's age decides, not the time since the last byte.
+    @Test func aSlowButAnsweringRedisStillTimesOutTheRequestPath() async throws {
+        try await withRedis { redis in
+            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath)
+            defer { pipeline.stop() }
+            try await pipeline.call("PING")
+            let busy = "local s = redis.call('TIME') repeat local n = redis.call('TIME') until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 25000 return 1"
+            let clock = ContinuousClock()
+            let start = clock.now
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<40 { group.addTask { (try? await pipeline.send(RedisCommand("EVAL", busy, "0"))) != nil } }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.contains(false))  // 40 × 25 ms of work cannot all answer within 50 ms
+            #expect(clock.now - start < .milliseconds(900))  // cut off, not waited out (1 s), with slack for a loaded machine
+        }
+    }
+
     @Test func anIdleConnectionClosedByRedisReconnectsWithoutWaiting() async throws {
         try await withRedis { redis in
             let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath)
