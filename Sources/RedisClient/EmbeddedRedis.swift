@@ -53,10 +53,7 @@ public final class EmbeddedRedis: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
             if !child.isRunning { throw RedisError.unavailable("redis-server exited at start (is \(listen) in use?)") }
-            if let connection = try? RedisConnection(endpoint: endpoint, connectTimeout: .milliseconds(200), ioTimeout: .milliseconds(200)),
-               (try? connection.pipeline([RedisCommand("PING")]))?.first == .status("PONG") {
-                return
-            }
+            if await Self.ping(endpoint) == .status("PONG") { return }
             try await Task.sleep(for: .milliseconds(20))
         }
         await stop()
@@ -76,11 +73,16 @@ public final class EmbeddedRedis: @unchecked Sendable {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Whether something accepts connections at the endpoint.
-    public static func answers(_ endpoint: RedisEndpoint) -> Bool {
-        guard let connection = try? RedisConnection(endpoint: endpoint, connectTimeout: .milliseconds(200), ioTimeout: .milliseconds(300)) else {
-            return false
-        }
-        return (try? connection.pipeline([RedisCommand("PING")])) != nil
+    /// Whether something answers at the endpoint (any reply, even one asking for a password).
+    public static func answers(_ endpoint: RedisEndpoint) async -> Bool {
+        await ping(endpoint) != nil
+    }
+
+    /// One PING on a short-lived connection; nil if nothing answered within a few hundred ms.
+    private static func ping(_ endpoint: RedisEndpoint) async -> RedisReply? {
+        let probe = RedisPipeline(endpoint: endpoint, name: "probe",
+                                  options: .init(ioTimeout: .milliseconds(300), connectTimeout: .milliseconds(200)))
+        defer { probe.stop() }
+        return try? await probe.send(RedisCommand("PING"))
     }
 }

@@ -1,30 +1,8 @@
 import CHiredis
 import Glibc
 
-/// Where Swift values cross into hiredis: commands out as argv (blocking connection), replies
-/// in as `RedisReply` (both clients), and the incremental reader the event-loop pipeline feeds.
-extension RedisCommand {
-    /// Calls `body` with the argv form hiredis takes. hiredis copies the arguments during the
-    /// call, so the pointers only need to live for its duration.
-    func withArgv<Result>(_ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int>) -> Result) -> Result {
-        let lengths = arguments.map(\.count)
-        let flat = arguments.flatMap { $0 }
-        return flat.withUnsafeBufferPointer { bytes in
-            let base = UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-            var offset = 0
-            var pointers: [UnsafePointer<CChar>?] = []
-            pointers.reserveCapacity(lengths.count)
-            for length in lengths {
-                pointers.append((base + offset).assumingMemoryBound(to: CChar.self))
-                offset += length
-            }
-            return pointers.withUnsafeMutableBufferPointer { argv in
-                lengths.withUnsafeBufferPointer { body(Int32(lengths.count), argv.baseAddress, $0.baseAddress!) }
-            }
-        }
-    }
-}
-
+/// Where replies cross from hiredis into Swift values: the incremental reader the pipeline
+/// feeds, and the copy of each reply tree into a `RedisReply`.
 extension RedisReply {
     /// Copies a hiredis reply tree; the caller still frees the root.
     init(hiredis reply: UnsafeMutablePointer<redisReply>) {

@@ -19,7 +19,7 @@ struct RedisChoice {
             }
         }
         let local = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: 6379))
-        if EmbeddedRedis.answers(local) {
+        if await EmbeddedRedis.answers(local) {
             logger.info("using the Redis that answers on 127.0.0.1:6379")
             return RedisChoice(endpoint: local, embedded: nil)
         }

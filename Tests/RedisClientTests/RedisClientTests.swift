@@ -18,9 +18,10 @@ import TestSupport
 
     @Test func pipelinesAndConvertsReplies() async throws {
         try await withRedis { redis in
-            let connection = try RedisConnection(endpoint: redis.endpoint, connectTimeout: .seconds(1), ioTimeout: .seconds(1))
+            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .background)
+            defer { pipeline.stop() }
             let body: [UInt8] = Array("{\"a\":1}\0binary".utf8)
-            let replies = try connection.pipeline([
+            let replies = try await pipeline.send([
                 RedisCommand(arguments: [Array("SET".utf8), Array("k".utf8), body]),
                 RedisCommand("GET", "k"),
                 RedisCommand("GET", "missing"),
@@ -67,8 +68,9 @@ import TestSupport
             let replies = try await pipeline.send([RedisCommand(arguments: [Array("SET".utf8), Array("big".utf8), large]),
                                                    RedisCommand("GET", "big")])
             #expect(replies == [.status("OK"), .bulk(large)])
-            let direct = try RedisConnection(endpoint: redis.endpoint, connectTimeout: .seconds(1), ioTimeout: .seconds(1))
-            #expect(try direct.pipeline([RedisCommand("EXISTS", "big"), RedisCommand("SELECT", "3"), RedisCommand("STRLEN", "big")])
+            let direct = RedisPipeline(endpoint: redis.endpoint, name: "direct", options: .background)  // database 0
+            defer { direct.stop() }
+            #expect(try await direct.send([RedisCommand("EXISTS", "big"), RedisCommand("SELECT", "3"), RedisCommand("STRLEN", "big")])
                     == [.integer(0), .status("OK"), .integer(1 << 20)])
         }
     }
