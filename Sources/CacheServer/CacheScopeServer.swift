@@ -64,6 +64,7 @@ public final class CacheScopeServer: Sendable {
             logger: logger)
         let warmer = self
         app.beforeServerStarts {
+            await warmer.connectRedis()
             if warmer.configuration.warmOnStart { _ = await warmer.warm(warmer.configuration.warmTargets) }
         }
         return app
@@ -74,6 +75,16 @@ public final class CacheScopeServer: Sendable {
     public var backgroundServices: [any Service] {
         [EventPublisher(recorder: recorder, redis: publisherRedis, schema: schema, eventsKey: configuration.eventsKey, logger: logger),
          InvalidationReplayer(invalidator: invalidator, pending: pending)] + (tracker.map { [$0] } ?? [])
+    }
+
+    /// Opens the Redis connections before the first request, so none pays for a connect (a PING
+    /// touches no key). If Redis is down the server starts anyway and serves with `BYPASS`.
+    func connectRedis() async {
+        await withTaskGroup(of: Void.self) { group in
+            for connection in [requestRedis, adminRedis, publisherRedis] {
+                group.addTask { _ = try? await connection.send(RedisCommand("PING")) }
+            }
+        }
     }
 
     /// Closes the Redis connections (after the services have finished).

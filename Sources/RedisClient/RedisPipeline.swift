@@ -271,7 +271,13 @@ private final class PipelineCore {
                 }
             }
         let connected = switch endpoint.address {
-        case .tcp(let host, let port): bootstrap.connect(host: host, port: port)
+        case .tcp(let host, let port):
+            // An IP address needs no resolver (which would hop to another thread and back).
+            if let address = try? SocketAddress(ipAddress: host, port: port) {
+                bootstrap.connect(to: address)
+            } else {
+                bootstrap.connect(host: host, port: port)
+            }
         case .unix(let path): bootstrap.connect(unixDomainSocketPath: path)
         }
         connected.assumeIsolated().whenComplete { result in
