@@ -1,9 +1,14 @@
 import Foundation
+import NIOPosix
 import Testing
 @testable import RedisClient
 import TestSupport
 
 @Suite struct RedisClientTests {
+    /// An event loop of its own for the timing tests: in this process every other test's HTTP
+    /// servers share the default loops, and their cold start would be measured along with the timeout.
+    static let quietLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+
     @Test func parsesURLs() throws {
         let full = try RedisEndpoint(url: "redis://:secret@10.1.2.3:6380/2")
         #expect(full.address == .tcp(host: "10.1.2.3", port: 6380))
@@ -79,7 +84,7 @@ import TestSupport
     /// for the whole queue. The oldest command's age decides, not the time since the last byte.
     @Test func aSlowButAnsweringRedisStillTimesOutTheRequestPath() async throws {
         try await withRedis { redis in
-            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath)
+            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath, on: Self.quietLoop)
             defer { pipeline.stop() }
             try await pipeline.call("PING")
             let busy = "local s = redis.call('TIME') repeat local n = redis.call('TIME') until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 25000 return 1"
@@ -134,7 +139,7 @@ import TestSupport
 
     @Test func stalledRedisTimesOutQuickly() async throws {
         try await withRedis { redis in
-            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath)
+            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath, on: Self.quietLoop)
             defer { pipeline.stop() }
             try await pipeline.call("PING")
             let pid = try #require(redis.processIdentifier)
