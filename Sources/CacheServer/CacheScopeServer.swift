@@ -31,7 +31,7 @@ public final class CacheScopeServer: Sendable {
         self.logger = logger
         let store = try ProductStore(path: configuration.databasePath, originDelay: configuration.originDelay)
         catalog = Catalog(store: store, prefix: configuration.prefix, jitter: configuration.ttlJitter)
-        requestRedis = RedisPipeline(endpoint: configuration.redis, name: "request", options: .requestPath)
+        requestRedis = RedisPipeline(endpoint: configuration.redis, name: "request", options: .init(ioTimeout: configuration.requestTimeout))
         adminRedis = RedisPipeline(endpoint: configuration.redis, name: "admin", options: .background)
         publisherRedis = RedisPipeline(endpoint: configuration.redis, name: "publisher", options: .background)
         recorder = EventRecorder(serverID: configuration.serverID)

@@ -17,6 +17,8 @@ public struct ServerConfiguration: Sendable {
     public var prefix = "shop"
     /// Fraction of the TTL added at random to each fill (0 = none).
     public var ttlJitter = 0.0
+    /// How long a request waits on Redis (connect or reply) before it is served from the store (`BYPASS`).
+    public var requestTimeout: Duration = RedisPipeline.Options.requestPath.ioTimeout
     /// Keep hit bodies in memory for at most this long, invalidated by Redis (nil = off).
     public var nearCacheMaxAge: Duration?
     /// Adds `GET /bench/static`, the no-Redis floor `make bench` compares the hit path to.
