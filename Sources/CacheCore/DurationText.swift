@@ -20,3 +20,10 @@ public enum DurationText {
         return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))s" : "\(tenths / 10)s"
     }
 }
+
+extension Duration {
+    /// Whole microseconds (truncated), for event latencies and timers.
+    public var wholeMicroseconds: Int { Int(components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000) }
+    /// Whole milliseconds (truncated), for JSON and stream fields.
+    public var wholeMilliseconds: Int { wholeMicroseconds / 1000 }
+}

@@ -98,7 +98,7 @@ extension CacheScopeServer {
             "server": configuration.serverID,
             "pending_invalidations": pending.count,
             "near_cache": cache.near.map { near -> [String: Any] in
-                ["active": near.isEnabled, "entries": near.count, "max_age_ms": Int(near.maxAge.components.seconds * 1000 + near.maxAge.components.attoseconds / 1_000_000_000_000_000)]
+                ["active": near.isEnabled, "entries": near.count, "max_age_ms": near.maxAge.wholeMilliseconds]
             } ?? ["active": false],
         ]
     }

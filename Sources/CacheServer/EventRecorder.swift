@@ -26,7 +26,7 @@ public final class EventRecorder: Sendable {
     public func record(_ outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil,
                        latency: Duration = .zero, deleted: Int? = nil, request: String? = nil) {
         let event = CacheEvent(outcome: outcome, key: key, route: route, ttlMs: ttlMs,
-                               latencyUs: Int(latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000),
+                               latencyUs: latency.wholeMicroseconds,
                                deleted: deleted, request: request, server: serverID, timestampMs: Self.nowMs())
         let counter = state.withLock { state -> Counter in
             state.batch.record(event)

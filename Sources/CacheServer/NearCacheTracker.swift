@@ -25,10 +25,7 @@ public struct NearCacheTracker: Service {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if !cache.isEnabled || !redis.isUp {
-                cache.setEnabled(false)
-                await subscribe()
-            }
+            if !cache.isEnabled || !redis.isUp { await subscribe() }
             try? await Task.sleep(for: .milliseconds(250))
         }
         redis.stop()

@@ -55,21 +55,23 @@ public final class ResponseCache: Sendable {
         let started = ContinuousClock.now
         let key = request.key.description
         let route = request.policy.route
-        // While an invalidation has not reached Redis, entries there may be stale: bypass.
-        if pending.isEmpty, let body = near?.body(for: key) {
+        func hit(_ body: [UInt8]) -> (OriginResponse, CacheStatus) {
             recorder.record(.hit, key: key, route: route, latency: .now - started)
             return (OriginResponse(status: 200, body: body), .hit)
         }
-        let nearGeneration = near?.readStarted()
-        if pending.isEmpty, let reply = try? await redis.send(RedisCommand("GET", key)) {
-            if case .bulk(let body) = reply {
-                if let near, let nearGeneration { near.store(body, for: key, readAt: nearGeneration) }
-                recorder.record(.hit, key: key, route: route, latency: .now - started)
-                return (OriginResponse(status: 200, body: body), .hit)
+        // While an invalidation has not reached Redis, entries there may be stale: bypass.
+        if pending.isEmpty {
+            if let body = near?.body(for: key) { return hit(body) }
+            let nearGeneration = near?.readStarted()
+            if let reply = try? await redis.send(RedisCommand("GET", key)) {
+                if case .bulk(let body) = reply {
+                    if let nearGeneration { near?.store(body, for: key, readAt: nearGeneration) }
+                    return hit(body)
+                }
+                let (fill, shared) = try await flights.run(key) { try await self.fill(request, recording: .fill) }
+                recorder.record(shared ? .coalesced : .miss, key: key, route: route, latency: .now - started)
+                return (fill.response, .miss)
             }
-            let (fill, shared) = try await flights.run(key) { try await self.fill(request, recording: .fill) }
-            recorder.record(shared ? .coalesced : .miss, key: key, route: route, latency: .now - started)
-            return (fill.response, .miss)
         }
         let response = try await request.load()
         recorder.record(.bypass, key: key, route: route, latency: .now - started)

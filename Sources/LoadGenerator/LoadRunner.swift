@@ -1,3 +1,4 @@
+import CacheCore
 import Foundation
 import Synchronization
 
@@ -53,7 +54,7 @@ public final class LoadStats: Sendable {
             default: s.uncached += 1
             }
             if s.latenciesUs.count < Self.latencyLimit {
-                s.latenciesUs.append(Int(latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000))
+                s.latenciesUs.append(latency.wholeMicroseconds)
             }
         }
     }

@@ -1,5 +1,4 @@
 import CHiredis
-import Glibc
 
 /// Where replies cross from hiredis into Swift values: the incremental reader the pipeline
 /// feeds, and the copy of each reply tree into a `RedisReply`.

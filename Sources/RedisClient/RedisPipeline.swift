@@ -1,3 +1,4 @@
+import CacheCore
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -63,10 +64,10 @@ public final class RedisPipeline: Sendable {
     public func send(_ commands: [RedisCommand]) async throws -> [RedisReply] {
         if commands.isEmpty { return [] }
         let core = self.core
-        let encoded = RedisCommand.encode(commands)
+        let outgoing = Outgoing(commands)  // encoded here, on the caller's thread
         return try await withUnsafeThrowingContinuation { continuation in
             core.eventLoop.execute {
-                core.value.submit(Outgoing(bytes: encoded, count: commands.count)) { continuation.resume(with: $0) }
+                core.value.submit(outgoing) { continuation.resume(with: $0) }
             }
         }
     }
@@ -359,7 +360,7 @@ private final class PipelineCore {
     }
 
     private func timeAmount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        .microseconds(Int64(duration.wholeMicroseconds))
     }
 }
 

@@ -75,6 +75,8 @@ import Testing
     @Test func formatsCompactly() {
         #expect(DurationText.format(.milliseconds(200)) == "200ms")
         #expect(DurationText.format(.milliseconds(3119)) == "3.1s")
+        #expect(Duration.milliseconds(1_500).wholeMicroseconds == 1_500_000)
+        #expect(Duration.nanoseconds(2_999_999).wholeMilliseconds == 2)  // truncated, not rounded
         #expect(DurationText.format(.seconds(60)) == "60s")
         #expect(DurationText.format(.zero) == "0")
     }
