@@ -15,6 +15,10 @@ public struct CounterSchema: Sendable, Equatable {
     public var generations: String { "\(namespace):gen" }
     /// The generation field that every pattern invalidation spanning several groups bumps.
     public static let allGroups = "*"
+    /// SORTED SET of server ids, scored by when each last announced itself (Unix ms).
+    public var servers: String { "\(namespace):servers" }
+    /// HASH describing one running server (see `ServerPresence`); expires unless renewed.
+    public func server(_ id: String) -> String { "\(namespace):server:\(id)" }
 }
 
 /// The counter fields, as stored in the route and key hashes.

@@ -22,6 +22,7 @@ public final class CacheScopeServer: Sendable {
     let publisherRedis: RedisPipeline
     /// The near cache's invalidation subscription (with `--near-cache`).
     let tracker: NearCacheTracker?
+    let beacon: PresenceBeacon
     let logger: Logger
     let schema = CounterSchema()
     let startedAt = ContinuousClock.now
@@ -41,6 +42,7 @@ public final class CacheScopeServer: Sendable {
             NearCacheTracker(cache: $0, redis: RedisPipeline(endpoint: configuration.redis, name: "tracking", options: .background),
                              prefix: configuration.prefix, logger: logger)
         }
+        beacon = PresenceBeacon(redis: publisherRedis, schema: schema, serverID: configuration.serverID, near: near)
         cache = ResponseCache(redis: requestRedis, schema: schema, recorder: recorder, flights: flights, pending: pending, near: near)
         invalidator = Invalidator(redis: adminRedis, schema: schema, recorder: recorder, flights: flights,
                                   pending: pending, near: near, logger: logger)
@@ -60,7 +62,11 @@ public final class CacheScopeServer: Sendable {
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cachescope"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            onServerRunning: { [beacon, host = configuration.host] channel in
+                let port = channel.localAddress?.port ?? 0
+                beacon.listening(host: host, port: port)
+                await onRunning(port)
+            },
             logger: logger)
         let warmer = self
         app.beforeServerStarts {
@@ -74,7 +80,7 @@ public final class CacheScopeServer: Sendable {
     /// on shutdown the server drains first and the publisher flushes last.
     public var backgroundServices: [any Service] {
         [EventPublisher(recorder: recorder, redis: publisherRedis, schema: schema, eventsKey: configuration.eventsKey, logger: logger),
-         InvalidationReplayer(invalidator: invalidator, pending: pending)] + (tracker.map { [$0] } ?? [])
+         InvalidationReplayer(invalidator: invalidator, pending: pending), beacon] + (tracker.map { [$0] } ?? [])
     }
 
     /// Opens the Redis connections before the first request, so none pays for a connect (a PING

@@ -81,15 +81,18 @@ public struct PollResult: Sendable {
     public var discoveredKeys: [String]
     /// Answers for the keys that were in `DashboardState.visibleKeys`.
     public var keyDetails: [String: KeyDetail]
+    /// The servers announcing themselves now, by id.
+    public var servers: [ServerPresence]
 
     public init(nowMs: Int64, redis: RedisOverview, routeTotals: [String: RouteCounts] = [:], events: [CacheEvent] = [],
-                discoveredKeys: [String] = [], keyDetails: [String: KeyDetail] = [:]) {
+                discoveredKeys: [String] = [], keyDetails: [String: KeyDetail] = [:], servers: [ServerPresence] = []) {
         self.nowMs = nowMs
         self.redis = redis
         self.routeTotals = routeTotals
         self.events = events
         self.discoveredKeys = discoveredKeys
         self.keyDetails = keyDetails
+        self.servers = servers
     }
 }
 

@@ -20,7 +20,15 @@ func drawHeader(_ state: DashboardState, into buffer: inout ScreenBuffer) {
     part("ops/s \(state.redis.map { String($0.opsPerSec) } ?? "—")", y: 1)
     part("dbsize \(state.redis.map { String($0.dbSize) } ?? "—")", y: 1)
     part("clients \(state.redis.map { String($0.connectedClients) } ?? "—")", y: 1)
-    part("servers \(state.servers.count)", y: 1)
+    let nearCaches = state.servers.filter { $0.nearCacheMs > 0 }
+    let serving = nearCaches.filter(\.nearCacheActive).count
+    if nearCaches.isEmpty {
+        part("servers \(state.servers.count)", y: 1)
+    } else if serving == nearCaches.count {
+        part("servers \(state.servers.count) (near \(serving))", y: 1)
+    } else {  // a near cache is configured but not serving (its subscription is down)
+        part("servers \(state.servers.count) (near \(serving)/\(nearCaches.count))", .warn, y: 1)
+    }
     part("mode \(state.config.mode)", y: 1)
     part("refresh \(DurationText.format(.milliseconds(state.refreshMs)))", y: 1)
     if state.isPaused { part("PAUSED", .warn, y: 1) }

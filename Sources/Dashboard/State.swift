@@ -27,7 +27,7 @@ public struct DashboardState: Sendable {
     var latencies = LatencyStats()
     var keys: KeyStore
     var log = EventLog()
-    var servers: Set<String> = []
+    var servers: [ServerPresence] = []
     var sort = KeySort.ttl
     var filter = ""
     var prompt: Prompt?
@@ -65,10 +65,8 @@ public struct DashboardState: Sendable {
         history.record(timeMs: poll.nowMs, totals: poll.routeTotals.values.reduce(RouteCounts(), +))
         latencies.record(poll.events)
         log.record(poll.events)
-        for event in poll.events {
-            servers.insert(event.server)
-            keys.apply(event)
-        }
+        servers = poll.servers
+        for event in poll.events { keys.apply(event) }
         keys.discover(poll.discoveredKeys)
         keys.apply(details: poll.keyDetails, nowMs: poll.nowMs)
         keys.expire(nowMs: poll.nowMs)

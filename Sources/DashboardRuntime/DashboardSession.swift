@@ -82,6 +82,7 @@ public final class DashboardSession: Sendable {
         var dirty = true
 
         func apply(_ input: DashboardInput) -> Bool {
+            if case .poll(let result) = input { effects.serversAnnounced(result.servers) }
             for effect in update(&state, input) {
                 switch effect {
                 case .quit: return false

@@ -8,10 +8,14 @@ import Synchronization
 /// Carries out the dashboard's effects: invalidations on Redis directly (through the same
 /// protocol the servers use), re-warming through a server's `POST /cache/warm`, and the demo
 /// load. Results come back to the dashboard as inputs through `report`.
+///
+/// Re-warms and load go to `--server` when given, else to the longest-running server that
+/// announces itself in Redis (`ServerPresence`).
 final class EffectRunner: Sendable {
     private let deletion: KeyDeletion
     private let eventsKey: String
-    private let serverURL: String?
+    private let explicitServerURL: String?
+    private let announcedServerURL = Mutex<String?>(nil)
     private let adminToken: String?
     private let client = HTTPClient(timeout: 10)
     private let report: @Sendable (DashboardInput) -> Void
@@ -21,7 +25,7 @@ final class EffectRunner: Sendable {
          report: @escaping @Sendable (DashboardInput) -> Void) {
         deletion = KeyDeletion(redis: redis, schema: CounterSchema())
         self.eventsKey = eventsKey
-        self.serverURL = serverURL
+        explicitServerURL = serverURL
         self.adminToken = adminToken
         self.report = report
     }
@@ -45,6 +49,16 @@ final class EffectRunner: Sendable {
         }
     }
 
+    /// Takes note of the servers the last poll found.
+    func serversAnnounced(_ servers: [ServerPresence]) {
+        let oldest = servers.min { ($0.startedMs, $0.id) < ($1.startedMs, $1.id) }
+        announcedServerURL.withLock { $0 = oldest?.url }
+    }
+
+    private var serverURL: String? { explicitServerURL ?? announcedServerURL.withLock { $0 } }
+
+    private static let noServer = "no server announces itself in Redis yet: start one, or watch with --server http://host:port"
+
     func stopLoad() {
         load.withLock { $0?.cancel(); $0 = nil }
     }
@@ -64,7 +78,7 @@ final class EffectRunner: Sendable {
 
     private func warm(body: String, label: String?) async {
         guard let serverURL else {
-            report(.actionFinished("re-warm needs a server: start watch with --server http://host:port"))
+            report(.actionFinished("re-warm needs a server: " + Self.noServer))
             return
         }
         let started = ContinuousClock.now
@@ -92,7 +106,7 @@ final class EffectRunner: Sendable {
 
     private func toggleLoad() {
         guard let serverURL else {
-            report(.actionFinished("demo load needs a server: start watch with --server http://host:port"))
+            report(.actionFinished("demo load needs a server: " + Self.noServer))
             return
         }
         let report = self.report

@@ -43,6 +43,7 @@ public final class RedisPoller: @unchecked Sendable {
             RedisCommand("SMEMBERS", schema.routes),
             RedisCommand("XREVRANGE", eventsKey, "+", eventsRange, "COUNT", String(Self.eventPage)),
             RedisCommand("SCAN", scanCursor, "MATCH", patterns[scanPattern], "COUNT", String(Self.scanPage)),
+            RedisCommand("ZRANGE", schema.servers, "0", "-1"),
         ])
         let info = RedisInfo(first[0].string ?? "")
         countRead(exists: !first[2].elements.isEmpty)
@@ -55,6 +56,8 @@ public final class RedisPoller: @unchecked Sendable {
         let scan = first[4].elements
         let discovered = scan.count == 2 ? scan[1].elements.compactMap(\.string) : []
         advanceScan(to: scan.first?.string ?? "0")
+        let serverIDs = first[5].elements.compactMap(\.string)
+        countRead(exists: !serverIDs.isEmpty)
 
         var second: [RedisCommand] = routes.map { RedisCommand("HGETALL", schema.route($0)) }
         for key in visibleKeys {
@@ -62,14 +65,15 @@ public final class RedisPoller: @unchecked Sendable {
             second.append(RedisCommand("MEMORY", "USAGE", key))
             second.append(RedisCommand("HMGET", schema.key(key), "hits", "misses", "fills", "request"))
         }
+        second += serverIDs.map { RedisCommand("HGETALL", schema.server($0)) }
         let replies = try await redis.send(second)
         var totals: [String: RouteCounts] = [:]
         for (index, route) in routes.enumerated() {
-            let fields = replies[index].elements.compactMap(\.string)
+            let fields = Self.fields(replies[index])
             countRead(exists: !fields.isEmpty)
             var counts = RouteCounts()
-            for pair in stride(from: 0, to: fields.count - 1, by: 2) {
-                if let field = CounterField(rawValue: fields[pair]) { counts[field] = Int(fields[pair + 1]) ?? 0 }
+            for (name, value) in fields {
+                if let field = CounterField(rawValue: name) { counts[field] = Int(value) ?? 0 }
             }
             totals[route] = counts
         }
@@ -84,6 +88,11 @@ public final class RedisPoller: @unchecked Sendable {
                                      hits: counters.first?.int ?? 0, misses: counters.dropFirst().first?.int ?? 0,
                                      fills: counters.dropFirst(2).first?.int ?? 0)
         }
+        let servers = serverIDs.enumerated().compactMap { index, id -> ServerPresence? in
+            let fields = Self.fields(replies[routes.count + visibleKeys.count * 3 + index])
+            countRead(exists: !fields.isEmpty)
+            return ServerPresence(id: id, hashFields: fields)
+        }
         let overview = RedisOverview(
             address: "\(redis.endpoint)", version: info["redis_version"] ?? "?",
             uptimeSeconds: info.int("uptime_in_seconds") ?? 0, usedMemoryBytes: info.int("used_memory") ?? 0,
@@ -93,7 +102,7 @@ public final class RedisPoller: @unchecked Sendable {
             keyspaceMisses: max(0, (info.int("keyspace_misses") ?? 0) - ownMisses),
             dashboardReads: ownHits + ownMisses)
         return PollResult(nowMs: nowMs, redis: overview, routeTotals: totals, events: events,
-                          discoveredKeys: discovered, keyDetails: details)
+                          discoveredKeys: discovered, keyDetails: details, servers: servers)
     }
 
     private func countRead(exists: Bool) {
@@ -109,9 +118,14 @@ public final class RedisPoller: @unchecked Sendable {
     private static func event(_ entry: RedisReply) -> CacheEvent? {
         let pair = entry.elements
         guard pair.count == 2 else { return nil }
-        let flat = pair[1].elements.compactMap(\.string)
+        return CacheEvent(streamFields: fields(pair[1]))
+    }
+
+    /// A flat name, value, name, value… reply (HGETALL, a stream entry) as a dictionary.
+    private static func fields(_ reply: RedisReply) -> [String: String] {
+        let flat = reply.elements.compactMap(\.string)
         var fields: [String: String] = [:]
         for index in stride(from: 0, to: flat.count - 1, by: 2) { fields[flat[index]] = flat[index + 1] }
-        return CacheEvent(streamFields: fields)
+        return fields
     }
 }

@@ -11,7 +11,7 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "Redis URL the servers use (default: $REDIS_URL, else redis://127.0.0.1:6379/0).")
     var redis: String?
 
-    @Option(help: "A server's base URL, for re-warming and demo load (e.g. http://127.0.0.1:8000).")
+    @Option(help: "A server's base URL for re-warming and demo load (default: the longest-running server announcing itself in Redis).")
     var server: String?
 
     @Option(help: "Cache key prefix to watch (repeatable).")

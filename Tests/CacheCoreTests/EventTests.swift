@@ -46,3 +46,24 @@ import Testing
         #expect(next.droppedEvents == 3)
     }
 }
+
+@Suite struct ServerPresenceTests {
+    @Test func hashFieldsRoundTripAndAnExpiredHashIsNoServer() {
+        let presence = ServerPresence(id: "a1", url: "http://10.1.2.3:8000", nearCacheMs: 1500, nearCacheActive: true,
+                                      startedMs: 1_700_000_000_123)
+        let fields = Dictionary(uniqueKeysWithValues: presence.hashFields)
+        #expect(ServerPresence(id: "a1", hashFields: fields) == presence)
+        #expect(ServerPresence(id: "a1", hashFields: [:]) == nil, "HGETALL of an expired hash is empty")
+        var off = fields
+        off["near_cache_ms"] = "0"
+        off["near_cache_active"] = "0"
+        #expect(ServerPresence(id: "a1", hashFields: off)?.nearCacheActive == false)
+    }
+
+    @Test func announcedURLIsReachable() {
+        #expect(ServerPresence.url(host: "127.0.0.1", port: 8000, hostName: "box") == "http://127.0.0.1:8000")
+        #expect(ServerPresence.url(host: "0.0.0.0", port: 8001, hostName: "box") == "http://box:8001")
+        #expect(ServerPresence.url(host: "::", port: 8002, hostName: "box") == "http://box:8002")
+        #expect(ServerPresence.url(host: "::1", port: 8003, hostName: "box") == "http://[::1]:8003")
+    }
+}

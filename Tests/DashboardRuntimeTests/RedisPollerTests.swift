@@ -29,11 +29,15 @@ import TestSupport
                                          "0", String(first))
             }
             let schema = CounterSchema()
+            let live = ServerPresence(id: "live", url: "http://10.0.0.7:8000", nearCacheMs: 1000, nearCacheActive: true, startedMs: 42)
             _ = try await probe.send([
                 RedisCommand("HSET", schema.route("/products/{id}"), "hits", "7", "misses", "3"),
                 RedisCommand("SADD", schema.routes, "/products/{id}"),
                 RedisCommand("HSET", schema.key("shop:/products/1:e3b0c442"), "hits", "5"),
                 RedisCommand("XADD", "cachescope:events", "*", "event", "hit", "key", "shop:/products/1:e3b0c442", "ts_ms", "1"),
+                // One server announcing itself, one whose announcement expired (its id is still listed).
+                RedisCommand(["HSET", schema.server("live")] + live.hashFields.flatMap { [$0.0, $0.1] }),
+                RedisCommand("ZADD", schema.servers, "1", "live", "2", "gone"),
             ])
             let poller = RedisPoller(redis: polling, eventsKey: "cachescope:events", prefixes: ["shop"])
             let visible = (1...30).map { "shop:/products/\($0):e3b0c442" } + ["shop:/gone:e3b0c442"]
@@ -47,9 +51,10 @@ import TestSupport
 
             #expect(after.hits - before.hits == ownAfter.hits - ownBefore.hits)
             #expect(after.misses - before.misses == ownAfter.misses - ownBefore.misses)
-            // Cost: a handful of fixed commands plus three per visible key, whatever DBSIZE is
-            // (the probe's own two INFO calls are in the count too).
-            #expect(after.calls - before.calls <= 5 + 1 + 3 * visible.count + 2)
+            // Cost: a handful of fixed commands, one per route and per listed server, and three per
+            // visible key, whatever DBSIZE is (the probe's own two INFO calls are in the count too).
+            #expect(after.calls - before.calls <= 6 + 1 + 2 + 3 * visible.count + 2)
+            #expect(result.servers == [live])
             #expect(result.redis.dbSize >= 100_000)
             #expect(result.discoveredKeys.count <= 2 * RedisPoller.scanPage)
             #expect(result.routeTotals["/products/{id}"]?.hits == 7)

@@ -28,9 +28,9 @@ func counts(hits: Int, misses: Int, bypasses: Int = 0) -> RouteCounts {
 /// Feeds one poll and returns its effects.
 @discardableResult
 func poll(_ state: inout DashboardState, at nowMs: Int64, totals: [String: RouteCounts] = [:], events: [CacheEvent] = [],
-          discovered: [String] = [], details: [String: KeyDetail] = [:]) -> [Effect] {
+          discovered: [String] = [], details: [String: KeyDetail] = [:], servers: [ServerPresence] = []) -> [Effect] {
     update(&state, .poll(PollResult(nowMs: nowMs, redis: overview, routeTotals: totals, events: events,
-                                    discoveredKeys: discovered, keyDetails: details)))
+                                    discoveredKeys: discovered, keyDetails: details, servers: servers)))
 }
 
 /// Types keys one after another, returning all effects.
@@ -41,4 +41,8 @@ func press(_ state: inout DashboardState, _ keys: KeyPress...) -> [Effect] {
 
 func type(_ state: inout DashboardState, _ text: String) {
     for character in text { _ = update(&state, .key(.char(character))) }
+}
+
+func presence(_ id: String, nearCacheMs: Int = 0, active: Bool = false) -> ServerPresence {
+    ServerPresence(id: id, url: "http://\(id):8000", nearCacheMs: nearCacheMs, nearCacheActive: active, startedMs: t0)
 }

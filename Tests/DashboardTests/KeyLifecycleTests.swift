@@ -57,11 +57,15 @@ private func ttlText(_ state: DashboardState, row: Int = 6) -> String {
     #expect(routes == ["/categories", "/products/{id}", "/products/new", "/custom"], "keys outside the prefixes are not listed")
 }
 
-@Test func serversAreCountedFromEvents() {
+@Test func serversAreThoseAnnouncingThemselves() {
     var state = makeState()
-    poll(&state, at: t0, events: [event(.hit, "shop:/a:1", server: "api-1"), event(.bypass, "shop:/a:1", server: "api-3"),
-                                  event(.hit, "shop:/a:1", server: "api-1")])
-    #expect(render(state).lines[1].contains("servers 2"))
+    poll(&state, at: t0, events: [event(.hit, "shop:/a:1", server: "api-1"), event(.hit, "shop:/a:1", server: "api-9")],
+         servers: [presence("api-1"), presence("api-2", nearCacheMs: 1000, active: false)])
+    #expect(render(state).lines[1].contains("servers 2 (near 0/1)"), "events name servers; only announcements count them")
+    poll(&state, at: t0 + 1000, servers: [presence("api-1"), presence("api-2", nearCacheMs: 1000, active: true)])
+    #expect(render(state).lines[1].contains("servers 2 (near 1)"))
+    poll(&state, at: t0 + 2000, servers: [presence("api-1")])
+    #expect(render(state).lines[1].contains("servers 1  mode"), "a server that stopped announcing leaves")
 }
 
 extension String {

@@ -5,12 +5,13 @@ import CacheCore
 /// Two polls ten seconds apart: one miss+fill and one hit, then only counter growth.
 private func sampleState() -> DashboardState {
     var state = makeState(routeTTLms: ["/products": 60_000])
+    let servers = [presence("api-1"), presence("api-2", nearCacheMs: 1000, active: true)]
     poll(&state, at: t0, totals: ["/products": counts(hits: 10, misses: 10)], events: [
         event(.miss, "shop:/products:aaaaaaaa", route: "/products", latencyUs: 12_000, at: t0 - 500),
         event(.fill, "shop:/products:aaaaaaaa", route: "/products", ttlMs: 60_000, at: t0 - 400),
         event(.hit, "shop:/products/7:bbbbbbbb", route: "/products/{id}", latencyUs: 250, server: "api-2", at: t0 - 300),
-    ])
-    poll(&state, at: t0 + 10_000, totals: ["/products": counts(hits: 19, misses: 11)])
+    ], servers: servers)
+    poll(&state, at: t0 + 10_000, totals: ["/products": counts(hits: 19, misses: 11)], servers: servers)
     return state
 }
 
@@ -19,7 +20,7 @@ private func sampleState() -> DashboardState {
     let blank = String(repeating: " ", count: 29)
     #expect(lines == [
         "CacheScope  redis 127.0.0.1:6379 v7.2.4  UP  uptime 1h02m  mem 1.5MiB",
-        "ops/s 42  dbsize 2  clients 3  servers 2  mode embedded  refresh 1s",
+        "ops/s 42  dbsize 2  clients 3  servers 2 (near 1)  mode embedded  refresh 1s",
         "hit rate  10s 90.0%  60s 90.0%  all 63.3%       │ Redis-wide keyspace 75.0%",
         "p50/p99   hit 250µs/250µs  miss 12ms/12ms       │ dashboard reads excluded: 7",
         "hit% ▇\(blank)  req/s █\(blank) peak 1",

@@ -75,18 +75,20 @@ import TestSupport
         }
     }
 
-    /// `watch` beside a headless `serve`: the key row's HITS and MISS equal the `X-Cache` headers the
-    /// client received, and `W` re-warms through `--server`.
+    /// `watch` beside a headless `serve`: the header shows the server (found through its announcement,
+    /// with its near cache), the key row's HITS and MISS equal the `X-Cache` headers the client
+    /// received, and `W` re-warms through the announced server (no `--server` given).
     @Test func watchShowsWhatAHeadlessServerDid() async throws {
         try await withRedis { redis in
             let port = Binary.freePort()
             let database = TestServer.temporaryDatabase()
             let server = try ChildProcess(path: Binary.path, arguments: [
-                "serve", "--port", String(port), "--db", database, "--redis", "\(redis.endpoint)", "--no-warm", "--origin-delay", "0"],
+                "serve", "--port", String(port), "--db", database, "--redis", "\(redis.endpoint)", "--no-warm", "--origin-delay", "0",
+                "--near-cache", "1s"],
                 outputPath: "\(database).serve.log")
             defer { Task { await server.terminate() } }
             #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
-            let command = "\(Binary.path) watch --redis \(redis.endpoint) --server http://127.0.0.1:\(port) --log-file \(database).watch.log; echo EXIT=$?; sleep 20"
+            let command = "\(Binary.path) watch --redis \(redis.endpoint) --log-file \(database).watch.log; echo EXIT=$?; sleep 20"
             _ = try await tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
             defer { Task { [session] in _ = try? await ChildProcess(path: "/usr/bin/tmux", arguments: ["kill-session", "-t", session]).wait(timeout: .seconds(5)) } }
 
@@ -107,6 +109,8 @@ import TestSupport
             let expected = (hits: received["HIT"] ?? 0, misses: received["MISS"] ?? 0)
             var text = try await waitForScreen { counts($0).map { $0 == expected } ?? false }
             #expect(counts(text).map { $0 == expected } == true, "screen: \(text)")
+            text = try await waitForScreen { $0.contains("servers 1 (near 1)") }
+            #expect(text.contains("servers 1 (near 1)"), "screen: \(text)")
 
             _ = try await tmux("send-keys", "-t", session, "i")
             text = try await waitForScreen { $0.contains("invalidated 1 key") }

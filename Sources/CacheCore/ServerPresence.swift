@@ -1,0 +1,45 @@
+/// What a running server tells the dashboards about itself, renewed every second in the
+/// hash `CounterSchema.server(id)`: where to reach it (for re-warming and demo load from
+/// `cachescope watch`) and whether its near cache is serving. A public interface (see README).
+public struct ServerPresence: Sendable, Equatable {
+    public var id: String
+    /// Base URL of its HTTP API, e.g. `http://127.0.0.1:8000`.
+    public var url: String
+    /// The configured `--near-cache` maximum age in ms; 0 when the flag is off.
+    public var nearCacheMs: Int
+    /// Whether the near cache is serving now (its invalidation subscription is confirmed).
+    public var nearCacheActive: Bool
+    public var startedMs: Int64
+
+    public init(id: String, url: String, nearCacheMs: Int = 0, nearCacheActive: Bool = false, startedMs: Int64) {
+        self.id = id
+        self.url = url
+        self.nearCacheMs = nearCacheMs
+        self.nearCacheActive = nearCacheActive
+        self.startedMs = startedMs
+    }
+
+    /// The URL to announce for a server bound to `host`: a wildcard bind is reachable by this
+    /// machine's name; IPv6 literals get their brackets.
+    public static func url(host: String, port: Int, hostName: String) -> String {
+        let reachable = ["0.0.0.0", "::", ""].contains(host) ? hostName : host
+        return "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)"
+    }
+
+    /// Renewals come every second; a hash not renewed for this long expires, and its server is gone.
+    public static let lifetimeMs = 5_000
+
+    /// The hash fields, as `HSET` takes them.
+    public var hashFields: [(String, String)] {
+        [("url", url), ("near_cache_ms", String(nearCacheMs)), ("near_cache_active", nearCacheActive ? "1" : "0"),
+         ("started_ms", String(startedMs))]
+    }
+
+    /// Reads the fields of an `HGETALL`; nil for a missing (expired) or malformed hash.
+    public init?(id: String, hashFields fields: [String: String]) {
+        guard let url = fields["url"], !url.isEmpty else { return nil }
+        self.init(id: id, url: url, nearCacheMs: fields["near_cache_ms"].flatMap { Int($0) } ?? 0,
+                  nearCacheActive: fields["near_cache_active"] == "1",
+                  startedMs: fields["started_ms"].flatMap { Int64($0) } ?? 0)
+    }
+}
