@@ -90,11 +90,13 @@ final class EffectRunner: Sendable {
                 return
             }
             let warmed = response.json["warmed"] as? [String] ?? []
-            if let label {
-                report(.actionFinished(warmed.isEmpty ? "\(label) was already warm" : "warmed \(label) in \(took)"))
-            } else {
-                report(.actionFinished("warmed \(warmed.count) target\(warmed.count == 1 ? "" : "s") in \(took)"))
+            let outcome = switch (label, warmed.count) {
+            case (let key?, 0): "\(key) was already warm"
+            case (let key?, _): "warmed \(key) in \(took)"
+            case (nil, 0): "every warm target was already warm"
+            case (nil, let count): "warmed \(count) target\(count == 1 ? "" : "s") in \(took)"
             }
+            report(.actionFinished("\(outcome) (via \(serverURL))"))
         } catch {
             report(.actionFinished("warm failed: \(serverURL) did not answer"))
         }

@@ -118,6 +118,9 @@ import TestSupport
             _ = try await tmux("send-keys", "-t", session, "W")
             text = try await waitForScreen { $0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("WARM") }
             #expect(text.contains("WARM"))  // warmed by the server, published by it, read back by watch
+            text = try await waitForScreen { $0.contains("(via http://127.0.0.1:\(port))") }
+            // The three default targets, all cold: the server ran with --no-warm and `i` removed the one filled.
+            #expect(text.contains("warmed 3 targets"), "the announced server was found and did the warm: \(text)")
             #expect(try await client.get("http://127.0.0.1:\(port)/products").header("X-Cache") == "HIT")
 
             _ = try await tmux("send-keys", "-t", session, "q")
