@@ -4,7 +4,7 @@ APT_PACKAGES := libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux c
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: deps build release run serve test bench screenshot clean
+.PHONY: deps build release run serve test bench clean
 
 ## Install the system packages that are missing (Debian/Ubuntu).
 deps:

@@ -29,10 +29,11 @@ private func drawKeysTable(_ state: DashboardState, layout: Layout, into buffer:
         let y = layout.tableTop + offset
         let text = columns.text(of: key, nowMs: state.nowMs)
         buffer.put(text, x: 0, y: y)
+        // The highlight goes under the bar, not over it: reversed, a full block would vanish.
+        if key.name == state.selectedKey { buffer.paint(.selected, x: 0, y: y, count: buffer.width) }
         let remaining = key.remainingMs(at: state.nowMs)
         if let ttlBar = columns.ttlBar(remainingMs: remaining, totalMs: state.keys.ttlTotalMs(of: key, routeTTLms: state.config.routeTTLms)) {
             buffer.put(ttlBar, x: text.count, y: y, role: .bar)
         }
-        if key.name == state.selectedKey { buffer.paint(.selected, x: 0, y: y, count: buffer.width) }
     }
 }

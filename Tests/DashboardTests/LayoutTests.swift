@@ -44,7 +44,8 @@ private func sampleState() -> DashboardState {
     #expect(buffer.role(atX: 13, y: 18) == .fill)
     #expect(buffer.role(atX: 13, y: 19) == .miss)
     #expect(buffer.role(atX: 0, y: 6) == .selected)
-    #expect(buffer.role(atX: 79, y: 6) == .selected)
+    #expect(buffer.role(atX: 71, y: 6) == .selected)
+    #expect(buffer.role(atX: 79, y: 6) == .bar, "the selected row's TTL bar stays visible")
     #expect(buffer.role(atX: 79, y: 7) == .normal)
     #expect(buffer.role(atX: 0, y: 0) == .title)
 }
