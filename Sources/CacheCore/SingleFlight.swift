@@ -2,6 +2,11 @@ import Synchronization
 
 /// Collapses concurrent loads of one key into one call: the first caller runs the loader,
 /// later callers wait for its result and are told they shared it.
+///
+/// A caller joins only a load started with the same `version` it holds (for the cache: the
+/// invalidation generations it read). One who has seen a newer version starts a load of its
+/// own, so a request that began after an invalidation never gets the result of a load that
+/// began before it, whichever process did the invalidating.
 public final class SingleFlight<Value: Sendable>: Sendable {
     private final class Flight: Sendable {
         enum State {
@@ -9,18 +14,23 @@ public final class SingleFlight<Value: Sendable>: Sendable {
             case done(Result<Value, any Error>)
         }
         let state = Mutex<State>(.loading(waiters: []))
+        let version: String?
+
+        init(version: String?) { self.version = version }
     }
 
     private let flights = Mutex<[String: Flight]>([:])
 
     public init() {}
 
-    /// Runs `load` unless a load of `key` is already in flight, in which case it waits for that one.
-    /// Returns the value and whether it came from another caller's load.
-    public func run(_ key: String, _ load: @Sendable () async throws -> Value) async throws -> (value: Value, shared: Bool) {
+    /// Runs `load` unless a load of `key` at the same `version` is already in flight, in which case
+    /// it waits for that one. A nil version never shares. Returns the value and whether it came
+    /// from another caller's load.
+    public func run(_ key: String, version: String?, _ load: @Sendable () async throws -> Value) async throws -> (value: Value, shared: Bool) {
         let (flight, leader) = flights.withLock { table -> (Flight, Bool) in
-            if let existing = table[key] { return (existing, false) }
-            let flight = Flight()
+            if let existing = table[key], let version, existing.version == version { return (existing, false) }
+            // A load at another version goes on for its own waiters; newcomers join this one.
+            let flight = Flight(version: version)
             table[key] = flight
             return (flight, true)
         }
@@ -52,14 +62,6 @@ public final class SingleFlight<Value: Sendable>: Sendable {
         }
         for waiter in waiters { waiter.resume(with: result) }
         return (try result.get(), false)
-    }
-
-    /// Detaches in-flight loads whose key satisfies `predicate`: callers arriving after this
-    /// start a new load instead of joining one that began before, say, an invalidation.
-    public func forget(where predicate: (String) -> Bool) {
-        flights.withLock { table in
-            for key in table.keys where predicate(key) { table[key] = nil }
-        }
     }
 
     /// Number of keys with a load in flight.

@@ -44,7 +44,7 @@ public final class CacheScopeServer: Sendable {
         }
         beacon = PresenceBeacon(redis: publisherRedis, schema: schema, serverID: configuration.serverID, near: near)
         cache = ResponseCache(redis: requestRedis, schema: schema, recorder: recorder, flights: flights, pending: pending, near: near)
-        invalidator = Invalidator(redis: adminRedis, schema: schema, recorder: recorder, flights: flights,
+        invalidator = Invalidator(redis: adminRedis, schema: schema, recorder: recorder,
                                   pending: pending, near: near, logger: logger)
         let log = logger
         requestRedis.onStateChange { up in

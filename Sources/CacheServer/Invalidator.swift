@@ -19,22 +19,20 @@ public final class PendingInvalidations: Sendable {
 }
 
 /// Deletes cache entries by key or glob pattern, with SCAN + UNLINK (never KEYS), after
-/// bumping the generation that fills check, and after detaching in-flight loads.
+/// bumping the generation that fills check (and that in-flight loads are joined by).
 public final class Invalidator: Sendable {
     private let deletion: KeyDeletion
     private let recorder: EventRecorder
-    private let flights: SingleFlight<Fill>
     private let pending: PendingInvalidations
     private let near: NearCache?
     private let logger: Logger
     /// How long a write may wait on Redis before its invalidation is left to the background.
     private let deadline: Duration
 
-    public init(redis: RedisPipeline, schema: CounterSchema, recorder: EventRecorder, flights: SingleFlight<Fill>,
+    public init(redis: RedisPipeline, schema: CounterSchema, recorder: EventRecorder,
                 pending: PendingInvalidations, near: NearCache? = nil, logger: Logger, deadline: Duration = .seconds(1)) {
         self.deletion = KeyDeletion(redis: redis, schema: schema)
         self.recorder = recorder
-        self.flights = flights
         self.pending = pending
         self.near = near
         self.logger = logger
@@ -45,9 +43,6 @@ public final class Invalidator: Sendable {
     /// be reached in time (the invalidation then stays pending and the cache is bypassed until done).
     @discardableResult
     public func invalidate(_ patterns: [String], reason: String) async -> Int? {
-        for pattern in patterns {
-            flights.forget { Glob.matches(pattern, $0) }
-        }
         // Redis will say so too, but this write must not wait for that message before it answers.
         defer { near?.flush() }
         guard pending.isEmpty else {

@@ -68,7 +68,7 @@ public final class ResponseCache: Sendable {
                     if let nearGeneration { near?.store(body, for: key, readAt: nearGeneration) }
                     return hit(body)
                 }
-                let (fill, shared) = try await flights.run(key) { try await self.fill(request, recording: .fill) }
+                let (fill, shared) = try await load(request, recording: .fill)
                 recorder.record(shared ? .coalesced : .miss, key: key, route: route, latency: .now - started)
                 return (fill.response, .miss)
             }
@@ -90,20 +90,30 @@ public final class ResponseCache: Sendable {
         }
         if exists == 1 { return .alreadyWarm }
         let started = ContinuousClock.now
-        let (fill, _) = try await flights.run(key) { try await self.fill(request, recording: .warm) }
+        let (fill, _) = try await load(request, recording: .warm)
         return fill.stored ? .stored(took: .now - started) : .notStored
     }
 
+    /// One origin load per key and invalidation generation. The generations are read first, so
+    /// a request that starts after an invalidation (by any server: it bumps them in Redis before
+    /// it deletes) never joins a load that began before it, and the fill's guarded write refuses
+    /// to store what such a load returns.
+    private func load(_ request: CacheableRequest, recording outcome: CacheOutcome) async throws -> (Fill, shared: Bool) {
+        let reply = try? await redis.send(RedisCommand("HMGET", schema.generations, request.key.group, CounterSchema.allGroups))
+        let generations = reply.map { $0.elements.map { $0.string ?? "0" } }.flatMap { $0.count == 2 ? $0 : nil }
+        return try await flights.run(request.key.description, version: generations?.joined(separator: ",")) {
+            try await self.fill(request, generations: generations, recording: outcome)
+        }
+    }
+
     /// Loads from the origin and stores a 200 with the guarded write; records `outcome` if stored.
-    private func fill(_ request: CacheableRequest, recording outcome: CacheOutcome) async throws -> Fill {
+    private func fill(_ request: CacheableRequest, generations: [String]?, recording outcome: CacheOutcome) async throws -> Fill {
         let key = request.key.description
         let group = request.key.group
-        // Generations are read before the origin, so a write that lands during the load is noticed.
-        let generations = try? await redis.send(RedisCommand("HMGET", schema.generations, group, CounterSchema.allGroups)).elements
         let started = ContinuousClock.now
         let response = try await request.load()
         let loadTime = ContinuousClock.now - started
-        guard response.status == 200, let generations, generations.count == 2 else {
+        guard response.status == 200, let generations else {
             return Fill(response: response, stored: false)
         }
         let ttlMs = request.policy.ttlMilliseconds(random: Double.random(in: 0...1))
@@ -111,7 +121,7 @@ public final class ResponseCache: Sendable {
             Array("EVAL".utf8), Array(Self.guardedSetScript.utf8), Array("3".utf8),
             Array(key.utf8), Array(schema.generations.utf8), Array(schema.key(key).utf8),
             response.body, Array(String(ttlMs).utf8), Array(group.utf8),
-            Array((generations[0].string ?? "0").utf8), Array((generations[1].string ?? "0").utf8),
+            Array(generations[0].utf8), Array(generations[1].utf8),
             Array(request.key.request.utf8),
         ])
         let stored = (try? await redis.send(command))?.int == 1

@@ -9,7 +9,7 @@ import Testing
         let results = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
             for _ in 0..<100 {
                 group.addTask {
-                    try await flight.run("shop:/products:e3b0c442") {
+                    try await flight.run("shop:/products:e3b0c442", version: "3,1") {
                         calls.increment()
                         try await Task.sleep(for: .milliseconds(100))
                         return 42
@@ -32,7 +32,7 @@ import Testing
             for _ in 0..<10 {
                 group.addTask {
                     do {
-                        _ = try await flight.run("k") { try await Task.sleep(for: .milliseconds(50)); throw Boom() }
+                        _ = try await flight.run("k", version: "0") { try await Task.sleep(for: .milliseconds(50)); throw Boom() }
                         return false
                     } catch { return error is Boom }
                 }
@@ -42,20 +42,23 @@ import Testing
         #expect(failures == 10)
     }
 
-    @Test func forgottenFlightIsNotJoined() async throws {
+    /// After an invalidation (a newer version), callers start afresh; those who joined the old
+    /// load still get its result, and a caller still holding the old version is not misled.
+    @Test func newerVersionDoesNotJoinAnOlderLoad() async throws {
         let flight = SingleFlight<String>()
         let started = AsyncStream<Void>.makeStream()
-        async let old = flight.run("k") {
+        async let old = flight.run("k", version: "1") {
             started.continuation.yield()
             try await Task.sleep(for: .milliseconds(200))
             return "old"
         }
         for await _ in started.stream { break }
-        flight.forget { $0 == "k" }
-        let fresh = try await flight.run("k") { "new" }
+        let fresh = try await flight.run("k", version: "2") { "new" }
         #expect(fresh.value == "new")
         #expect(fresh.shared == false)
         #expect(try await old.value == "old")
+        let unknown = try await flight.run("k", version: nil) { "alone" }
+        #expect(unknown.value == "alone" && unknown.shared == false, "without a version nobody shares")
     }
 }
 

@@ -51,6 +51,22 @@ import TestSupport
         }
     }
 
+    /// The same across servers sharing a Redis and a store: B's in-flight load predates A's write,
+    /// and A's invalidation must keep B's later requests from joining it.
+    @Test func getOnAnotherServerAfterWriteNeverJoinsAnOlderLoad() async throws {
+        try await withServer(configure: { $0.originDelay = .milliseconds(400) }) { slowB, redis in
+            let a = try await TestServer.start(redis: redis.endpoint, databasePath: slowB.server.configuration.databasePath)
+            defer { Task { await a.stop() } }
+            async let old = slowB.get("/products")
+            try await waitForLoadInFlight(slowB)
+            #expect(try await a.send("POST", "/products", json: #"{"name":"Newer","price":2}"#).status == 201)
+            let after = try await slowB.get("/products")
+            #expect(after.json["count"] as? Int == 6, "B served a load that began before A's write")
+            #expect(after.header("X-Cache") == "MISS")
+            #expect(try await old.json["count"] as? Int == 5)
+        }
+    }
+
     @Test func patternInvalidationUsesScanNeverKeys() async throws {
         try await withServer { server, _ in
             for path in ["/products", "/products?featured=true", "/products?category=misc", "/products/1", "/categories"] {
