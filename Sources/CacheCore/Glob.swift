@@ -22,6 +22,13 @@ public enum Glob {
         return false
     }
 
+    /// Whether every key the pattern can match lies under one of the cache prefixes (`shop:…`),
+    /// so an invalidation can never reach the counters, generations or stream beside the cache.
+    public static func isConfined(_ pattern: String, to prefixes: [String]) -> Bool {
+        let literal = literalPrefix(pattern)
+        return prefixes.contains { literal.hasPrefix($0 + ":") }
+    }
+
     /// The literal text before the first metacharacter, unescaped.
     public static func literalPrefix(_ pattern: String) -> String {
         var out = ""

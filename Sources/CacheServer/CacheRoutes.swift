@@ -31,6 +31,10 @@ extension CacheScopeServer {
             } else {
                 throw APIError(422, "give 'pattern' (a glob such as \"shop:/products:*\") or 'key' (an exact key)")
             }
+            let prefix = self.configuration.prefix
+            guard Glob.isConfined(pattern, to: [prefix]) else {
+                throw APIError(422, "'pattern' and 'key' must start with '\(prefix):', the cache's own keys")
+            }
             guard let deleted = await self.invalidator.invalidate([pattern], reason: "POST /cache/invalidate") else {
                 throw APIError(503, "Redis is unreachable; the invalidation is queued and the cache is bypassed until it is done")
             }

@@ -84,8 +84,17 @@ private func handlePromptKey(_ state: inout DashboardState, _ prompt: Prompt, _ 
     case (.filter(let text), _):
         state.prompt = .filter(edited(text, key))
     case (.pattern(let text), .enter):
-        state.prompt = text.isEmpty ? nil : .counting(text)
-        return text.isEmpty ? [] : [.countPattern(text)]
+        guard !text.isEmpty else {
+            state.prompt = nil
+            return []
+        }
+        guard Glob.isConfined(text, to: state.config.prefixes) else {
+            state.prompt = nil
+            state.status = "not invalidated: the pattern must start with " + state.config.prefixes.map { "\($0):" }.joined(separator: " or ")
+            return []
+        }
+        state.prompt = .counting(text)
+        return [.countPattern(text)]
     case (.pattern(let text), _):
         state.prompt = .pattern(edited(text, key))
     case (.confirm(let pattern, _), .char("y")):

@@ -23,4 +23,13 @@ import Testing
         #expect(Glob.literalPrefix("shop:/products:*") == "shop:/products:")
         #expect(Glob.literalPrefix(Glob.escape("a*b") + "*") == "a*b")
     }
+
+    @Test func confinedPatternsReachOnlyTheCachePrefixes() {
+        #expect(Glob.isConfined("shop:*", to: ["shop"]))
+        #expect(Glob.isConfined(Glob.escape("shop:[x]"), to: ["shop"]))
+        #expect(Glob.isConfined("cart:/x:*", to: ["shop", "cart"]))
+        for pattern in ["*", "sh*", "shop*", "s[h]op:*", "shop", "cachescope:gen", "?hop:*"] {
+            #expect(!Glob.isConfined(pattern, to: ["shop"]), "\(pattern)")
+        }
+    }
 }

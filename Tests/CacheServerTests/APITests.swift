@@ -79,6 +79,10 @@ import TestSupport
                 ("POST", "/products", "[1,2]", 422),
                 ("POST", "/products", #"{"name": "\#(String(repeating: "x", count: 70_000))", "price": 1}"#, 413),
                 ("POST", "/cache/invalidate", "{}", 422),
+                // Only the cache's own keys: never the generations, counters or stream beside them.
+                ("POST", "/cache/invalidate", #"{"pattern": "*"}"#, 422),
+                ("POST", "/cache/invalidate", #"{"pattern": "sh*"}"#, 422),
+                ("POST", "/cache/invalidate", #"{"key": "cachescope:gen"}"#, 422),
             ]
             for (method, path, body, status) in cases {
                 let response = try await server.send(method, path, json: body)

@@ -70,6 +70,10 @@ private func stateWithKeys() -> DashboardState {
     #expect(press(&state, .escape, .char("y")).isEmpty)
     #expect(press(&state, .char("I"), .enter).isEmpty, "an empty pattern asks nothing")
     #expect(state.visibleKeys.count == 3)
+    press(&state, .char("I"))
+    type(&state, "*")
+    #expect(press(&state, .enter).isEmpty, "a pattern reaching beyond the cache's keys is refused")
+    #expect(render(state).lines[23] == "not invalidated: the pattern must start with shop:")
 }
 
 @Test func plusAndMinusStepTheRefreshInterval() {
