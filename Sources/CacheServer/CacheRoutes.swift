@@ -46,7 +46,13 @@ extension CacheScopeServer {
             var targets = self.configuration.warmTargets
             if let keyValue = body["key"] {
                 guard case .string(let key) = keyValue else { throw APIError(422, "'key' must be a string") }
-                targets = [try await self.requestForKey(key)]
+                let target = try await self.requestForKey(key)
+                do throws(APIError) {
+                    _ = try self.catalog.resolve(target: target)
+                } catch {
+                    throw APIError(404, "unknown key '\(key)': '\(target)' is not a cacheable request")
+                }
+                targets = [target]
             }
             let warmed = await self.warm(targets)
             return jsonResponse(status: 200, body: OriginResponse.json(["warmed": warmed]).body)

@@ -30,8 +30,20 @@ public final class CacheScopeServer: Sendable {
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        let store = try ProductStore(path: configuration.databasePath, originDelay: configuration.originDelay)
+        let store: ProductStore
+        do {
+            store = try ProductStore(path: configuration.databasePath, originDelay: configuration.originDelay)
+        } catch {
+            throw ConfigurationError(flag: "--db", problem: "cannot open '\(configuration.databasePath)': \(error)")
+        }
         catalog = Catalog(store: store, prefix: configuration.prefix, jitter: configuration.ttlJitter)
+        for target in configuration.warmTargets {
+            do throws(APIError) {
+                _ = try catalog.resolve(target: target)
+            } catch {
+                throw ConfigurationError(flag: "--warm", problem: "'\(target)' is not a cacheable request (\(error.message))")
+            }
+        }
         requestRedis = RedisPipeline(endpoint: configuration.redis, name: "request", options: .init(ioTimeout: configuration.requestTimeout))
         adminRedis = RedisPipeline(endpoint: configuration.redis, name: "admin", options: .background)
         publisherRedis = RedisPipeline(endpoint: configuration.redis, name: "publisher", options: .background)
@@ -103,9 +115,8 @@ public final class CacheScopeServer: Sendable {
         await withTaskGroup(of: String?.self) { group in
             for target in targets {
                 group.addTask {
-                    let parts = target.split(separator: "?", maxSplits: 1)
                     do {
-                        let request = try self.catalog.resolve(path: String(parts.first ?? ""), query: parts.count > 1 ? String(parts[1]) : "")
+                        let request = try self.catalog.resolve(target: target)
                         let result = try await self.cache.warm(request)
                         self.logger.info("warm-up", metadata: ["target": "\(target)", "key": "\(request.key)", "result": "\(result)"])
                         if case .stored = result { return request.key.description }

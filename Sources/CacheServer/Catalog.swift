@@ -58,6 +58,12 @@ public struct Catalog: Sendable {
     public var prefix: String { policies[Self.listingsRoute]!.prefix }
 
     /// Resolves `path` + raw `query` to a cacheable request, or says why it is not one.
+    /// The request a `path?query` target (a warm target, a recorded request) stands for.
+    public func resolve(target: String) throws(APIError) -> CacheableRequest {
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        return try resolve(path: String(parts.first ?? ""), query: parts.count > 1 ? String(parts[1]) : "")
+    }
+
     public func resolve(path: String, query: String) throws(APIError) -> CacheableRequest {
         let canonical = CanonicalQuery(query)
         let store = self.store

@@ -32,3 +32,11 @@ public struct ServerConfiguration: Sendable {
         host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }
+
+/// A setting the server cannot work with, named by the flag that sets it (the CLI exits 2).
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let flag: String
+    public let problem: String
+
+    public var description: String { "\(flag): \(problem)" }
+}

@@ -23,12 +23,18 @@ struct CacheScope: AsyncParsableCommand {
             Foundation.exit(2)
         } catch {
             if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data("cachescope: \(message(for: error)) (see --help)\n".utf8))
+                FileHandle.standardError.write(Data("cachescope: \(oneLine(message(for: error))) (see --help)\n".utf8))
                 Foundation.exit(2)
             }
             exit(withError: error)
         }
     }
+}
+
+/// ArgumentParser lists the accepted values of an option one per line; an error here is one line.
+func oneLine(_ message: String) -> String {
+    message.replacingOccurrences(of: ":\n  - ", with: ": ").replacingOccurrences(of: "\n  - ", with: ", ")
+        .replacingOccurrences(of: "\n", with: " ")
 }
 
 /// A bad flag value, found after parsing (for example an unusable Redis URL): exit 2.

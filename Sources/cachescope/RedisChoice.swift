@@ -10,6 +10,18 @@ struct RedisChoice {
 
     var mode: String { embedded == nil ? "attached" : "embedded" }
 
+    /// Runs `body`; an embedded redis-server is stopped however it ends, errors included.
+    func whileRunning<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            await embedded?.stop()
+            return result
+        } catch {
+            await embedded?.stop()
+            throw error
+        }
+    }
+
     static func resolve(flag: String?, logger: Logger) async throws -> RedisChoice {
         if let url = flag ?? ProcessInfo.processInfo.environment["REDIS_URL"] {
             do {

@@ -21,31 +21,29 @@ struct Run: AsyncParsableCommand {
         try FileLogHandler.bootstrap(path: logFile, level: .info)
         let logger = Logger(label: "cachescope")
         let redis = try await RedisChoice.resolve(flag: options.redis, logger: logger)
-        let host = try ServerHost(configuration: options.configuration(redis: redis.endpoint), logger: logger)
-        let (ports, portSink) = AsyncStream<Int>.makeStream()
-        let group = host.makeGroup(signals: []) { port in portSink.yield(port) }
-        let serving = Task { try await group.run() }
-        var port = 0
-        for await bound in ports { port = bound; break }
-        logger.info("serving", metadata: ["address": "http://\(options.host):\(port)", "redis": "\(redis.endpoint)"])
+        try await redis.whileRunning {
+            let host = try ServerHost(configuration: options.configuration(redis: redis.endpoint), logger: logger)
+            let server = try await host.start(signals: [])
+            logger.info("serving", metadata: ["address": "http://\(options.host):\(server.port)", "redis": "\(redis.endpoint)"])
 
-        let session = DashboardSession(
-            options: DashboardOptions(redis: redis.endpoint, mode: redis.mode, prefixes: ["shop"], eventsKey: options.eventsKey,
-                                      serverURL: "http://127.0.0.1:\(port)", adminToken: options.adminToken))
-        let signals = stopOnSignals { session.requestStop() }
-        await session.run()
-        signals.forEach { $0.cancel() }
-        await group.triggerGracefulShutdown()
-        _ = try? await serving.value
-        host.server.shutdown()
-        await redis.embedded?.stop()
+            let session = DashboardSession(
+                options: DashboardOptions(redis: redis.endpoint, mode: redis.mode, prefixes: ["shop"], eventsKey: options.eventsKey,
+                                          serverURL: "http://127.0.0.1:\(server.port)", adminToken: options.adminToken))
+            let signals = stopOnSignals { session.requestStop() }
+            await session.run()
+            signals.forEach { $0.cancel() }
+            await server.group.triggerGracefulShutdown()
+            _ = try? await server.task.value
+            host.server.shutdown()
+        }
         logger.info("stopped")
     }
 }
 
-/// SIGINT and SIGTERM from outside end the dashboard cleanly (inside it, Ctrl-C is a key).
+/// SIGINT, SIGTERM and SIGHUP (its terminal closed) end the dashboard cleanly, so the server drains
+/// and an embedded redis-server is stopped too. Inside the dashboard, Ctrl-C is a key.
 func stopOnSignals(_ stop: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-    [SIGINT, SIGTERM].map { number in
+    [SIGINT, SIGTERM, SIGHUP].map { number in
         signal(number, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
         source.setEventHandler(handler: stop)

@@ -20,11 +20,13 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "cachescope")
         let redis = try await RedisChoice.resolve(flag: options.redis, logger: logger)
-        let server = try ServerHost(configuration: options.configuration(redis: redis.endpoint), logger: logger)
-        logger.info("serving", metadata: ["address": "http://\(options.host):\(options.port)", "redis": "\(redis.endpoint)", "redis_mode": "\(redis.mode)"])
-        try await server.makeGroup(signals: [.sigterm, .sigint]).run()
-        server.server.shutdown()
-        await redis.embedded?.stop()
+        try await redis.whileRunning {
+            let host = try ServerHost(configuration: options.configuration(redis: redis.endpoint), logger: logger)
+            let server = try await host.start(signals: [.sigterm, .sigint, .sighup])
+            logger.info("serving", metadata: ["address": "http://\(options.host):\(server.port)", "redis": "\(redis.endpoint)", "redis_mode": "\(redis.mode)"])
+            try await server.task.value
+            host.server.shutdown()
+        }
         logger.info("stopped")
     }
 }

@@ -7,22 +7,49 @@ import UnixSignals
 /// shutdown the HTTP server drains first and the publisher flushes last.
 struct ServerHost {
     let server: CacheScopeServer
+    let configuration: ServerConfiguration
     let logger: Logger
 
+    /// A setting the server cannot use (`--db`, `--warm`) is a usage error naming its flag.
     init(configuration: ServerConfiguration, logger: Logger) throws {
         CacheMetrics.bootstrap()
-        server = try CacheScopeServer(configuration: configuration, logger: logger)
+        do {
+            server = try CacheScopeServer(configuration: configuration, logger: logger)
+        } catch let error as ConfigurationError {
+            throw UsageError(message: error.description)
+        }
+        self.configuration = configuration
         self.logger = logger
     }
 
-    /// The server's services in one group that stops gracefully on `signals` (or when triggered).
-    func makeGroup(signals: [UnixSignal], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup {
-        let app = server.makeApplication(onRunning: onRunning)
-        var configuration = ServiceGroupConfiguration(
+    /// A running server: the port it listens on, and its group (to stop it) and task (to await it).
+    struct Running {
+        let port: Int
+        let group: ServiceGroup
+        let task: Task<Void, any Error>
+    }
+
+    /// Starts the services and returns once the server listens. If the group ends before that,
+    /// the address could not be bound: the error names `--host` and `--port`.
+    func start(signals: [UnixSignal]) async throws -> Running {
+        let (ports, portSink) = AsyncStream<Int>.makeStream()
+        let app = server.makeApplication { port in portSink.yield(port) }
+        var groupConfiguration = ServiceGroupConfiguration(
             services: (server.backgroundServices + [app]).map { .init(service: $0) },
             gracefulShutdownSignals: signals,
             logger: logger)
-        configuration.maximumGracefulShutdownDuration = .seconds(4)
-        return ServiceGroup(configuration: configuration)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(4)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        let task = Task {
+            defer { portSink.finish() }
+            try await group.run()
+        }
+        for await port in ports { return Running(port: port, group: group, task: task) }
+        do {
+            try await task.value
+        } catch {
+            throw UsageError(message: "cannot listen on --host \(configuration.host) --port \(configuration.port): \(error)")
+        }
+        throw UsageError(message: "cannot listen on --host \(configuration.host) --port \(configuration.port)")
     }
 }

@@ -30,12 +30,18 @@ import TestSupport
     }
 
     @Test func badFlagsExitTwoNamingTheFlag() async throws {
+        let setUp = ["serve", "--redis", "redis://127.0.0.1:1/0", "--log-level", "critical"]
         let cases: [([String], String)] = [
             (["serve", "--port", "70000"], "--port"),
             (["serve", "--origin-delay", "soon"], "--origin-delay"),
             (["serve", "--redis", "http://nope"], "--redis"),
             (["serve", "--ttl-jitter", "3"], "--ttl-jitter"),
             (["serve", "--near-cache", "0"], "--near-cache"),
+            (["serve", "--log-level", "loud"], "--log-level"),
+            // Found only once the server is set up; Redis is never reached (logs off).
+            (setUp + ["--db", "/proc/nowhere/x.db"], "--db"),
+            (setUp + ["--db", TestServer.temporaryDatabase(), "--warm", "/nope"], "--warm"),
+            (setUp + ["--db", TestServer.temporaryDatabase(), "--host", "999.1.1.1", "--port", "0"], "--host"),
         ]
         for (arguments, flag) in cases {
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("flags-\(UUID().uuidString).log").path
