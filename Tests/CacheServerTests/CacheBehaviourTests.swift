@@ -105,6 +105,12 @@ import TestSupport
             _ = try await server.send("POST", "/cache/invalidate", json: "{\"key\": \"\(key)\"}")
             #expect(try await server.send("POST", "/cache/warm", json: "{\"key\": \"\(key)\"}").json["warmed"] as? [String] == [key])
             #expect(try await server.send("POST", "/cache/warm", json: #"{"key": "shop:/nope:12345678"}"#).status == 404)
+            // Keys with an empty query name their request themselves; one that is no cacheable request is unknown too.
+            for key in ["shop:/nope:e3b0c442", "shop:/products/abc:e3b0c442"] {
+                let unknown = try await server.send("POST", "/cache/warm", json: "{\"key\": \"\(key)\"}")
+                #expect(unknown.status == 404, "\(key)")
+                #expect((unknown.json["error"] as? String)?.contains("unknown key") == true, "\(key)")
+            }
         }
     }
 
