@@ -67,8 +67,9 @@ public final class CacheScopeServer: Sendable {
     /// The HTTP application; `onRunning` is told the bound port (useful with port 0).
     public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
-        router.add(middleware: JSONErrorMiddleware(allowedMethods: Self.allowedMethods))
+        // Metrics outside the error middleware, so they see the 4xx it makes of thrown errors.
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: JSONErrorMiddleware(allowedMethods: Self.allowedMethods))
         addProductRoutes(to: router)
         addCacheRoutes(to: router)
         var app = Application(

@@ -116,7 +116,10 @@ import TestSupport
             #expect(health.json["redis"] as? String == "up")
             _ = try await server.get("/products")
             _ = try await server.get("/products")
+            #expect(try await server.send("POST", "/products", json: #"{"price": 3}"#).status == 422)
             let metrics = String(decoding: try await server.get("/metrics").body, as: UTF8.self)
+            // A rejected request is timed and labelled with the status it got, not as a 500.
+            #expect(metrics.contains(#"http_server_request_duration_count{http_route="/products",http_request_method="POST",http_response_status_code="422"}"#))
             #expect(metrics.contains(#"cachescope_cache_events_total{route="/products",outcome="hit"}"#))
             #expect(!metrics.contains("e3b0c442"))  // labelled by route, never by key
             #expect(metrics.contains("http_server_request_duration"))
