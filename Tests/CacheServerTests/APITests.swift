@@ -61,6 +61,18 @@ import TestSupport
         }
     }
 
+    /// What a POST answers is what the store gives back afterwards, byte for byte.
+    @Test func createdProductReadsBackAsAnswered() async throws {
+        try await withServer { server, _ in
+            let created = try await server.send("POST", "/products", json: #"{"name": "  Ünïcødé ✓ ", "price": -0.0, "category": "tools"}"#)
+            #expect(created.status == 201)
+            let id = try #require(created.json["id"] as? Int)
+            let read = try await server.get("/products/\(id)")
+            #expect(read.body == created.body, "\(String(decoding: created.body, as: UTF8.self)) vs \(String(decoding: read.body, as: UTF8.self))")
+            #expect(read.json["name"] as? String == "Ünïcødé ✓")
+        }
+    }
+
     @Test func badInputGetsClearJSONErrors() async throws {
         try await withServer { server, _ in
             let cases: [(String, String, String?, Int)] = [
@@ -74,6 +86,8 @@ import TestSupport
                 ("POST", "/products", #"{"price": 3}"#, 422),
                 ("POST", "/products", #"{"name": "", "price": 3}"#, 422),
                 ("POST", "/products", #"{"name": "x", "price": -1}"#, 422),
+                ("POST", "/products", #"{"name": "a\u0000b", "price": 1}"#, 422),
+                ("POST", "/products", #"{"name": "x", "price": 1, "category": "a\nb"}"#, 422),
                 ("POST", "/products", #"{"name": "x", "price": "3"}"#, 422),
                 ("POST", "/products", #"{"name": "x", "price": 3, "featured": 1}"#, 422),
                 ("POST", "/products", "[1,2]", 422),
