@@ -23,8 +23,8 @@ public struct CanonicalQuery: Sendable, Equatable, CustomStringConvertible {
 
     public static func == (lhs: CanonicalQuery, rhs: CanonicalQuery) -> Bool { lhs.description == rhs.description }
 
-    /// The first value given for `name`.
-    public func value(_ name: String) -> String? { parameters.first { $0.name == name }?.value }
+    /// Every value given for `name`, decoded, in canonical (sorted) order.
+    public func values(_ name: String) -> [String] { parameters.filter { $0.name == name }.map(\.value) }
 
     /// The canonical text that is hashed into the key: `name=value` pairs joined by `&`,
     /// each percent-encoded except for RFC 3986 unreserved characters.

@@ -65,9 +65,27 @@ extension CacheScopeServer {
             if configuration.isLoopback { return }
             throw APIError(403, "admin endpoints are disabled on a non-loopback address without --admin-token")
         }
-        guard request.headers[.authorization] == "Bearer \(token)" else {
+        guard let credentials = request.headers[.authorization].flatMap(Self.bearerCredentials),
+              Self.constantTimeEqual(credentials, token) else {
             throw APIError(401, "missing or wrong 'Authorization: Bearer <token>'")
         }
+    }
+
+    /// The credentials of an `Authorization: Bearer …` header; the scheme is case-insensitive (RFC 7235).
+    static func bearerCredentials(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Compares in time that depends only on the lengths, so a wrong token reveals nothing of the right one.
+    static func constantTimeEqual(_ given: String, _ expected: String) -> Bool {
+        let a = Array(given.utf8), b = Array(expected.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<max(a.count, b.count) {
+            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+        }
+        return difference == 0
     }
 
     /// The request a key stands for: from the key itself when its query is empty, else as

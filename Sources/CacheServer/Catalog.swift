@@ -70,13 +70,13 @@ public struct Catalog: Sendable {
         switch path {
         case "/products":
             let featured: Bool?
-            switch canonical.value("featured") {
+            switch try Self.single("featured", in: canonical) {
             case nil: featured = nil
             case "true"?: featured = true
             case "false"?: featured = false
             case let other?: throw APIError(400, "featured must be true or false, not '\(other)'")
             }
-            let category = canonical.value("category")
+            let category = try Self.single("category", in: canonical)
             return request(Self.listingsRoute, path, canonical) {
                 let products = try await store.products(featured: featured, category: category)
                 return .json(ProductList(products: products, count: products.count))
@@ -98,6 +98,13 @@ public struct Catalog: Sendable {
                 return .json(product)
             }
         }
+    }
+
+    /// A filter's value; given twice it would be ambiguous (which one wins?), so that is a 400.
+    private static func single(_ name: String, in query: CanonicalQuery) throws(APIError) -> String? {
+        let values = query.values(name)
+        guard values.count <= 1 else { throw APIError(400, "give '\(name)' once, not \(values.count) times") }
+        return values.first
     }
 
     private func request(_ route: String, _ path: String, _ query: CanonicalQuery,

@@ -16,7 +16,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is NIOTooManyBytesError {
             return Self.response(status: 413, message: "request body is larger than 64 KiB")
         } catch let error as APIError {
-            return Self.response(status: error.status, message: error.message)
+            var response = Self.response(status: error.status, message: error.message)
+            if error.status == 401 { response.headers[.wwwAuthenticate] = #"Bearer realm="cachescope""# }
+            return response
         } catch let error as HTTPError {
             switch error.status {
             case .notFound:

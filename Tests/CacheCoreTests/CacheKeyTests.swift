@@ -31,7 +31,8 @@ import Testing
         #expect(plain == encoded)
         #expect(encoded == mixedCase)
         #expect(encoded.description == "category=home%20garden")
-        #expect(CanonicalQuery("featured=%74rue").value("featured") == "true")
+        #expect(CanonicalQuery("featured=%74rue").values("featured") == ["true"])
+        #expect(CanonicalQuery("b=2&a=1&b=1").values("b") == ["1", "2"])
     }
 
     @Test func repeatedNamesSortByValue() {

@@ -86,6 +86,8 @@ import TestSupport
                 ("POST", "/products", #"{"price": 3}"#, 422),
                 ("POST", "/products", #"{"name": "", "price": 3}"#, 422),
                 ("POST", "/products", #"{"name": "x", "price": -1}"#, 422),
+                ("GET", "/products?featured=true&featured=false", nil, 400),
+                ("GET", "/products?category=a&category=b", nil, 400),
                 ("POST", "/products", #"{"name": "a\u0000b", "price": 1}"#, 422),
                 ("POST", "/products", #"{"name": "x", "price": 1, "category": "a\nb"}"#, 422),
                 ("POST", "/products", #"{"name": "x", "price": "3"}"#, 422),
@@ -143,11 +145,19 @@ import TestSupport
     @Test func adminEndpointsNeedTheTokenWhenSet() async throws {
         try await withServer(configure: { $0.adminToken = "s3cret" }) { server, _ in
             let body = #"{"pattern": "shop:*"}"#
-            #expect(try await server.send("POST", "/cache/invalidate", json: body).status == 401)
+            let missing = try await server.send("POST", "/cache/invalidate", json: body)
+            #expect(missing.status == 401)
+            #expect(missing.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
             #expect(try await server.send("POST", "/cache/warm", json: "{}").status == 401)
+            for wrong in ["Bearer s3cre", "Bearer s3cretX", "Basic s3cret", "s3cret"] {
+                #expect(try await server.send("POST", "/cache/warm", json: "{}", headers: ["Authorization": wrong]).status == 401, "\(wrong)")
+            }
             let allowed = try await server.send("POST", "/cache/invalidate", json: body, headers: ["Authorization": "Bearer s3cret"])
             #expect(allowed.status == 200)
             #expect(allowed.json["deleted"] as? Int == 0)
+            // The scheme is case-insensitive (RFC 7235); the token is not.
+            #expect(try await server.send("POST", "/cache/invalidate", json: body, headers: ["Authorization": "bearer s3cret"]).status == 200)
+            #expect(try await server.send("POST", "/cache/invalidate", json: body, headers: ["Authorization": "Bearer S3CRET"]).status == 401)
         }
     }
 
