@@ -32,7 +32,10 @@ public final class ResponseCache: Sendable {
         return 0
         """
 
+    /// The request path's connection: it gives up within the request budget (50 ms).
     private let redis: RedisPipeline
+    /// Warming is no request anyone waits on: it may wait for Redis as long as writes do.
+    private let warmingRedis: RedisPipeline
     private let schema: CounterSchema
     private let recorder: EventRecorder
     let flights: SingleFlight<Fill>
@@ -40,9 +43,10 @@ public final class ResponseCache: Sendable {
     /// The in-process layer in front of Redis, when `--near-cache` is on.
     public let near: NearCache?
 
-    public init(redis: RedisPipeline, schema: CounterSchema, recorder: EventRecorder,
+    public init(redis: RedisPipeline, warmingRedis: RedisPipeline, schema: CounterSchema, recorder: EventRecorder,
                 flights: SingleFlight<Fill>, pending: PendingInvalidations, near: NearCache? = nil) {
         self.redis = redis
+        self.warmingRedis = warmingRedis
         self.schema = schema
         self.recorder = recorder
         self.flights = flights
@@ -68,7 +72,7 @@ public final class ResponseCache: Sendable {
                     if let nearGeneration { near?.store(body, for: key, readAt: nearGeneration) }
                     return hit(body)
                 }
-                let (fill, shared) = try await load(request, recording: .fill)
+                let (fill, shared) = try await load(request, recording: .fill, via: redis)
                 recorder.record(shared ? .coalesced : .miss, key: key, route: route, latency: .now - started)
                 return (fill.response, .miss)
             }
@@ -85,12 +89,12 @@ public final class ResponseCache: Sendable {
     /// Fills the entry through the same path as a miss, unless it is already there.
     public func warm(_ request: CacheableRequest) async throws -> WarmResult {
         let key = request.key.description
-        guard pending.isEmpty, let exists = try? await redis.send(RedisCommand("EXISTS", key)).int else {
+        guard pending.isEmpty, let exists = try? await warmingRedis.send(RedisCommand("EXISTS", key)).int else {
             return .redisUnavailable
         }
         if exists == 1 { return .alreadyWarm }
         let started = ContinuousClock.now
-        let (fill, _) = try await load(request, recording: .warm)
+        let (fill, _) = try await load(request, recording: .warm, via: warmingRedis)
         return fill.stored ? .stored(took: .now - started) : .notStored
     }
 
@@ -98,16 +102,17 @@ public final class ResponseCache: Sendable {
     /// a request that starts after an invalidation (by any server: it bumps them in Redis before
     /// it deletes) never joins a load that began before it, and the fill's guarded write refuses
     /// to store what such a load returns.
-    private func load(_ request: CacheableRequest, recording outcome: CacheOutcome) async throws -> (Fill, shared: Bool) {
+    private func load(_ request: CacheableRequest, recording outcome: CacheOutcome, via redis: RedisPipeline) async throws -> (Fill, shared: Bool) {
         let reply = try? await redis.send(RedisCommand("HMGET", schema.generations, request.key.group, CounterSchema.allGroups))
         let generations = reply.map { $0.elements.map { $0.string ?? "0" } }.flatMap { $0.count == 2 ? $0 : nil }
         return try await flights.run(request.key.description, version: generations?.joined(separator: ",")) {
-            try await self.fill(request, generations: generations, recording: outcome)
+            try await self.fill(request, generations: generations, recording: outcome, via: redis)
         }
     }
 
     /// Loads from the origin and stores a 200 with the guarded write; records `outcome` if stored.
-    private func fill(_ request: CacheableRequest, generations: [String]?, recording outcome: CacheOutcome) async throws -> Fill {
+    private func fill(_ request: CacheableRequest, generations: [String]?, recording outcome: CacheOutcome,
+                      via redis: RedisPipeline) async throws -> Fill {
         let key = request.key.description
         let group = request.key.group
         let started = ContinuousClock.now

@@ -40,7 +40,15 @@ import TestSupport
         try await withServer(configure: { $0.nearCacheMaxAge = .seconds(30) }) { server, _ in
             try await waitUntil { server.server.cache.near?.isEnabled == true }
             #expect(try await server.get("/products").header("X-Cache") == "MISS")
-            #expect(try await server.get("/products").header("X-Cache") == "HIT")  // from Redis, now kept here
+            // A hit from Redis is kept here, unless an invalidation arrives during its read: the fill's
+            // own SET sends one, which a loaded machine may deliver late. Hit until it is kept.
+            let key = "shop:/products:e3b0c442"
+            let deadline = ContinuousClock.now + .seconds(5)
+            var hitsFromRedis = 0
+            repeat {
+                #expect(try await server.get("/products").header("X-Cache") == "HIT")
+                hitsFromRedis += 1
+            } while server.server.cache.near?.body(for: key) == nil && ContinuousClock.now < deadline
             let getsBefore = try await redisGets(server.redis)
             let hits = Int.random(in: 5...15)
             for _ in 0..<hits { #expect(try await server.get("/products").header("X-Cache") == "HIT") }
@@ -50,11 +58,11 @@ import TestSupport
             #expect(near?["entries"] as? Int == 1)
             #expect(near?["max_age_ms"] as? Int == 30_000)
 
-            _ = try await server.redis.call("UNLINK", "shop:/products:e3b0c442")  // as another server or the dashboard would
-            try await waitUntil { server.server.cache.near?.body(for: "shop:/products:e3b0c442") == nil }
+            _ = try await server.redis.call("UNLINK", key)  // as another server or the dashboard would
+            try await waitUntil { server.server.cache.near?.body(for: key) == nil }
             #expect(try await server.get("/products").header("X-Cache") == "MISS")
             await server.stop()
-            #expect(server.server.recorder.totals["/products"]?.hits == hits + 1)  // near hits are counted as hits
+            #expect(server.server.recorder.totals["/products"]?.hits == hitsFromRedis + hits)  // near hits are counted as hits
         }
     }
 

@@ -9,7 +9,7 @@ import TestSupport
     let session = "cachescope-e2e-\(UUID().uuidString.prefix(6))"
 
     func tmux(_ arguments: String...) async throws -> String {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString).out").path
+        let output = Scratch.path("tmux-\(UUID().uuidString).out")
         let child = try ChildProcess(path: "/usr/bin/tmux", arguments: arguments, outputPath: output)
         await child.wait(timeout: .seconds(10))
         defer { try? FileManager.default.removeItem(atPath: output) }
@@ -130,7 +130,7 @@ import TestSupport
     }
 
     @Test func noTerminalExitsTwoSuggestingServe() async throws {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("notty-\(UUID().uuidString).log").path
+        let log = Scratch.path("notty-\(UUID().uuidString).log")
         let child = try ChildProcess(path: Binary.path, arguments: ["--port", "0"], outputPath: log)
         #expect(await child.wait(timeout: .seconds(10)) == 2)
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

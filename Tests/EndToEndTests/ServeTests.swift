@@ -9,7 +9,7 @@ import TestSupport
         try await withRedis { redis in
             let port = Binary.freePort()
             let database = TestServer.temporaryDatabase()
-            let log = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(port).log").path
+            let log = Scratch.path("serve-\(port).log")
             let child = try ChildProcess(path: Binary.path, arguments: [
                 "serve", "--port", String(port), "--db", database, "--redis", "\(redis.endpoint)", "--origin-delay", "0"],
                 outputPath: log)
@@ -44,7 +44,7 @@ import TestSupport
             (setUp + ["--db", TestServer.temporaryDatabase(), "--host", "999.1.1.1", "--port", "0"], "--host"),
         ]
         for (arguments, flag) in cases {
-            let log = FileManager.default.temporaryDirectory.appendingPathComponent("flags-\(UUID().uuidString).log").path
+            let log = Scratch.path("flags-\(UUID().uuidString).log")
             let child = try ChildProcess(path: Binary.path, arguments: arguments, outputPath: log)
             #expect(await child.wait(timeout: .seconds(10)) == 2, "\(arguments)")
             let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

@@ -52,7 +52,7 @@ public final class TestServer: Sendable {
     }
 
     public static func temporaryDatabase() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("cachescope-test-\(UUID().uuidString).db").path
+        Scratch.path("cachescope-test-\(UUID().uuidString).db")
     }
 
     public func get(_ path: String) async throws -> HTTPClient.Response { try await client.get(baseURL + path) }
