@@ -14,12 +14,14 @@ public final class SingleFlight<Value: Sendable>: Sendable {
             case done(Result<Value, any Error>)
         }
         let state = Mutex<State>(.loading(waiters: []))
-        let version: String?
-
-        init(version: String?) { self.version = version }
     }
 
-    private let flights = Mutex<[String: Flight]>([:])
+    private struct Slot: Hashable {
+        let key: String
+        let version: String
+    }
+
+    private let flights = Mutex<[Slot: Flight]>([:])
 
     public init() {}
 
@@ -27,11 +29,13 @@ public final class SingleFlight<Value: Sendable>: Sendable {
     /// it waits for that one. A nil version never shares. Returns the value and whether it came
     /// from another caller's load.
     public func run(_ key: String, version: String?, _ load: @Sendable () async throws -> Value) async throws -> (value: Value, shared: Bool) {
+        guard let version else { return (try await load(), false) }
+        // Loads of one key at different versions run side by side, each for its own callers.
+        let slot = Slot(key: key, version: version)
         let (flight, leader) = flights.withLock { table -> (Flight, Bool) in
-            if let existing = table[key], let version, existing.version == version { return (existing, false) }
-            // A load at another version goes on for its own waiters; newcomers join this one.
-            let flight = Flight(version: version)
-            table[key] = flight
+            if let existing = table[slot] { return (existing, false) }
+            let flight = Flight()
+            table[slot] = flight
             return (flight, true)
         }
         if !leader {
@@ -53,7 +57,7 @@ public final class SingleFlight<Value: Sendable>: Sendable {
         do { result = .success(try await load()) } catch { result = .failure(error) }
         // Leave the table before waking the waiters, so a caller arriving now starts afresh.
         flights.withLock { table in
-            if table[key] === flight { table[key] = nil }
+            if table[slot] === flight { table[slot] = nil }
         }
         let waiters = flight.state.withLock { state -> [CheckedContinuation<Value, any Error>] in
             defer { state = .done(result) }
@@ -64,6 +68,6 @@ public final class SingleFlight<Value: Sendable>: Sendable {
         return (try result.get(), false)
     }
 
-    /// Number of keys with a load in flight.
+    /// Number of loads in flight that callers can join.
     public var inFlight: Int { flights.withLock { $0.count } }
 }

@@ -31,9 +31,11 @@ public final class EmbeddedRedis: @unchecked Sendable {
 
     public var processIdentifier: Int32? { lock.withLock { process?.pid } }
 
+    private static let privateFolderPrefix = "cachescope-"
+
     /// A fresh unix socket path in a new private temporary directory.
     public static func privateSocket() throws -> Listen {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cachescope-\(UUID().uuidString.prefix(8))")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(privateFolderPrefix + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         return .unixSocket(dir.appendingPathComponent("redis.sock").path)
@@ -64,7 +66,12 @@ public final class EmbeddedRedis: @unchecked Sendable {
     public func stop() async {
         guard let child = lock.withLock({ defer { process = nil }; return process }) else { return }
         await child.terminate()
-        if case .unixSocket(let path) = listen { try? FileManager.default.removeItem(atPath: path) }
+        if case .unixSocket(let path) = listen {
+            try? FileManager.default.removeItem(atPath: path)
+            // The folder `privateSocket` made for it, once empty (rmdir leaves anything else alone).
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            if folder.lastPathComponent.hasPrefix(Self.privateFolderPrefix) { rmdir(folder.path) }
+        }
     }
 
     public static func locateServer() -> String? {

@@ -60,6 +60,25 @@ import Testing
         let unknown = try await flight.run("k", version: nil) { "alone" }
         #expect(unknown.value == "alone" && unknown.shared == false, "without a version nobody shares")
     }
+
+    /// Loads of one key at two versions run side by side; each caller joins the one of its version.
+    @Test func eachVersionKeepsItsOwnLoad() async throws {
+        let flight = SingleFlight<String>()
+        let calls = CallCounter()
+        func load(_ value: String) -> @Sendable () async throws -> String {
+            { calls.increment(); try await Task.sleep(for: .milliseconds(300)); return value }
+        }
+        async let v1 = flight.run("k", version: "1", load("one"))
+        async let v2 = flight.run("k", version: "2", load("two"))
+        while flight.inFlight < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        async let v1Again = flight.run("k", version: "1", load("one again"))
+        async let v2Again = flight.run("k", version: "2", load("two again"))
+        let results = try await [v1, v2, v1Again, v2Again]
+        #expect(results.map(\.value) == ["one", "two", "one", "two"])
+        #expect(results.map(\.shared) == [false, false, true, true])
+        #expect(calls.value == 2)
+        #expect(flight.inFlight == 0)
+    }
 }
 
 final class CallCounter: Sendable {
