@@ -19,10 +19,10 @@ public struct ServerPresence: Sendable, Equatable {
         self.startedMs = startedMs
     }
 
-    /// The URL to announce for a server bound to `host`: a wildcard bind is reachable by this
-    /// machine's name; IPv6 literals get their brackets.
-    public static func url(host: String, port: Int, hostName: String) -> String {
-        let reachable = ["0.0.0.0", "::", ""].contains(host) ? hostName : host
+    /// The URL of a server bound to `host`: a wildcard bind is reached at `wildcardHost` (this
+    /// machine's name for others, 127.0.0.1 from here); IPv6 literals get their brackets.
+    public static func url(host: String, port: Int, wildcardHost: String) -> String {
+        let reachable = ["0.0.0.0", "::", ""].contains(host) ? wildcardHost : host
         return "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)"
     }
 

@@ -89,11 +89,12 @@ public final class CacheScopeServer: Sendable {
         return app
     }
 
-    /// Background services; run them in one `ServiceGroup` after the application, so that
-    /// on shutdown the server drains first and the publisher flushes last.
-    public var backgroundServices: [any Service] {
+    /// Every service to run in one `ServiceGroup`, in start order. The group stops them in
+    /// reverse: the announcement first (dashboards stop sending work here), then the HTTP server
+    /// drains, and the publisher flushes last.
+    public func services(around app: any Service) -> [any Service] {
         [EventPublisher(recorder: recorder, redis: publisherRedis, schema: schema, eventsKey: configuration.eventsKey, logger: logger),
-         InvalidationReplayer(invalidator: invalidator, pending: pending), beacon] + (tracker.map { [$0] } ?? [])
+         InvalidationReplayer(invalidator: invalidator, pending: pending)] + (tracker.map { [$0] } ?? []) + [app, beacon]
     }
 
     /// Opens the Redis connections before the first request, so none pays for a connect (a PING

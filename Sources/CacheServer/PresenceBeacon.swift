@@ -28,7 +28,7 @@ public final class PresenceBeacon: Service, Sendable {
 
     /// Starts the announcements, once the server listens (the port asked for may have been 0).
     func listening(host: String, port: Int) {
-        let url = ServerPresence.url(host: host, port: port, hostName: ProcessInfo.processInfo.hostName)
+        let url = ServerPresence.url(host: host, port: port, wildcardHost: ProcessInfo.processInfo.hostName)
         self.url.withLock { $0 = url }
     }
 

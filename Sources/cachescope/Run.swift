@@ -1,7 +1,7 @@
 import ArgumentParser
+import CacheCore
 import CacheServer
 import DashboardRuntime
-import Dispatch
 import Foundation
 import Logging
 
@@ -20,34 +20,25 @@ struct Run: AsyncParsableCommand {
         }
         try FileLogHandler.bootstrap(path: logFile, level: .info)
         let logger = Logger(label: "cachescope")
+        let signals = StopSignals()
         let redis = try await RedisChoice.resolve(flag: options.redis, logger: logger)
         try await redis.whileRunning {
+            guard !signals.requested else { return }
             let host = try ServerHost(configuration: options.configuration(redis: redis.endpoint), logger: logger)
-            let server = try await host.start(signals: [])
-            logger.info("serving", metadata: ["address": "http://\(options.host):\(server.port)", "redis": "\(redis.endpoint)"])
-
-            let session = DashboardSession(
-                options: DashboardOptions(redis: redis.endpoint, mode: redis.mode, prefixes: ["shop"], eventsKey: options.eventsKey,
-                                          serverURL: "http://127.0.0.1:\(server.port)", adminToken: options.adminToken))
-            let signals = stopOnSignals { session.requestStop() }
-            await session.run()
-            signals.forEach { $0.cancel() }
-            await server.group.triggerGracefulShutdown()
-            _ = try? await server.task.value
+            if let server = try await host.start(stoppingOn: signals) {
+                logger.info("serving", metadata: ["address": "http://\(options.host):\(server.port)", "redis": "\(redis.endpoint)"])
+                let session = DashboardSession(
+                    options: DashboardOptions(redis: redis.endpoint, mode: redis.mode, prefixes: ["shop"], eventsKey: options.eventsKey,
+                                              serverURL: ServerPresence.url(host: options.host, port: server.port, wildcardHost: "127.0.0.1"),
+                                              adminToken: options.adminToken))
+                signals.onStop { session.requestStop() }
+                await session.run()
+                await server.group.triggerGracefulShutdown()
+                _ = try? await server.task.value
+            }
             host.server.shutdown()
         }
+        withExtendedLifetime(signals) {}  // caught until the very end
         logger.info("stopped")
-    }
-}
-
-/// SIGINT, SIGTERM and SIGHUP (its terminal closed) end the dashboard cleanly, so the server drains
-/// and an embedded redis-server is stopped too. Inside the dashboard, Ctrl-C is a key.
-func stopOnSignals(_ stop: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-    [SIGINT, SIGTERM, SIGHUP].map { number in
-        signal(number, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler(handler: stop)
-        source.resume()
-        return source
     }
 }

@@ -19,14 +19,18 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "cachescope")
+        let signals = StopSignals()
         let redis = try await RedisChoice.resolve(flag: options.redis, logger: logger)
         try await redis.whileRunning {
+            guard !signals.requested else { return }
             let host = try ServerHost(configuration: options.configuration(redis: redis.endpoint), logger: logger)
-            let server = try await host.start(signals: [.sigterm, .sigint, .sighup])
-            logger.info("serving", metadata: ["address": "http://\(options.host):\(server.port)", "redis": "\(redis.endpoint)", "redis_mode": "\(redis.mode)"])
-            try await server.task.value
+            if let server = try await host.start(stoppingOn: signals) {
+                logger.info("serving", metadata: ["address": "http://\(options.host):\(server.port)", "redis": "\(redis.endpoint)", "redis_mode": "\(redis.mode)"])
+                try await server.task.value
+            }
             host.server.shutdown()
         }
+        withExtendedLifetime(signals) {}  // caught until the very end
         logger.info("stopped")
     }
 }

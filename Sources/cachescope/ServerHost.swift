@@ -1,7 +1,6 @@
 import CacheServer
 import Logging
 import ServiceLifecycle
-import UnixSignals
 
 /// Runs the server's services in one ServiceGroup: background services first, so that on
 /// shutdown the HTTP server drains first and the publisher flushes last.
@@ -29,14 +28,14 @@ struct ServerHost {
         let task: Task<Void, any Error>
     }
 
-    /// Starts the services and returns once the server listens. If the group ends before that,
-    /// the address could not be bound: the error names `--host` and `--port`.
-    func start(signals: [UnixSignal]) async throws -> Running {
+    /// Starts the services and returns once the server listens; nil if a stop signal came first.
+    /// If the group ends before listening otherwise, the address could not be bound: the error
+    /// names `--host` and `--port`.
+    func start(stoppingOn signals: StopSignals) async throws -> Running? {
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let app = server.makeApplication { port in portSink.yield(port) }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: (server.backgroundServices + [app]).map { .init(service: $0) },
-            gracefulShutdownSignals: signals,
+            services: server.services(around: app).map { .init(service: $0) },
             logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(4)
         let group = ServiceGroup(configuration: groupConfiguration)
@@ -44,12 +43,14 @@ struct ServerHost {
             defer { portSink.finish() }
             try await group.run()
         }
+        signals.onStop { Task { await group.triggerGracefulShutdown() } }
         for await port in ports { return Running(port: port, group: group, task: task) }
         do {
             try await task.value
         } catch {
             throw UsageError(message: "cannot listen on --host \(configuration.host) --port \(configuration.port): \(error)")
         }
+        if signals.requested { return nil }
         throw UsageError(message: "cannot listen on --host \(configuration.host) --port \(configuration.port)")
     }
 }

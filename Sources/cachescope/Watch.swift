@@ -45,8 +45,9 @@ struct Watch: AsyncParsableCommand {
             options: DashboardOptions(redis: endpoint, mode: "attached", prefixes: prefix, eventsKey: eventsKey,
                                       serverURL: server.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
                                       adminToken: adminToken))
-        let signals = stopOnSignals { session.requestStop() }
+        let signals = StopSignals()
+        signals.onStop { session.requestStop() }
         await session.run()
-        signals.forEach { $0.cancel() }
+        withExtendedLifetime(signals) {}  // caught until the very end
     }
 }

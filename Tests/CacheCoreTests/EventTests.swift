@@ -61,9 +61,9 @@ import Testing
     }
 
     @Test func announcedURLIsReachable() {
-        #expect(ServerPresence.url(host: "127.0.0.1", port: 8000, hostName: "box") == "http://127.0.0.1:8000")
-        #expect(ServerPresence.url(host: "0.0.0.0", port: 8001, hostName: "box") == "http://box:8001")
-        #expect(ServerPresence.url(host: "::", port: 8002, hostName: "box") == "http://box:8002")
-        #expect(ServerPresence.url(host: "::1", port: 8003, hostName: "box") == "http://[::1]:8003")
+        #expect(ServerPresence.url(host: "127.0.0.1", port: 8000, wildcardHost: "box") == "http://127.0.0.1:8000")
+        #expect(ServerPresence.url(host: "0.0.0.0", port: 8001, wildcardHost: "box") == "http://box:8001")
+        #expect(ServerPresence.url(host: "::", port: 8002, wildcardHost: "box") == "http://box:8002")
+        #expect(ServerPresence.url(host: "::1", port: 8003, wildcardHost: "box") == "http://[::1]:8003")
     }
 }

@@ -43,7 +43,7 @@ public final class TestServer: Sendable {
         let server = try CacheScopeServer(configuration: configuration, logger: logger)
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let app = server.makeApplication { port in portSink.yield(port) }
-        let group = ServiceGroup(services: server.backgroundServices + [app], gracefulShutdownSignals: [], logger: logger)
+        let group = ServiceGroup(services: server.services(around: app), gracefulShutdownSignals: [], logger: logger)
         let running = Task { try await group.run() }
         var port = 0
         for await bound in ports { port = bound; break }
