@@ -56,7 +56,6 @@ import TestSupport
     @Test func getOnAnotherServerAfterWriteNeverJoinsAnOlderLoad() async throws {
         try await withServer(configure: { $0.originDelay = .milliseconds(400) }) { slowB, redis in
             let a = try await TestServer.start(redis: redis.endpoint, databasePath: slowB.server.configuration.databasePath)
-            defer { Task { await a.stop() } }
             async let old = slowB.get("/products")
             try await waitForLoadInFlight(slowB)
             #expect(try await a.send("POST", "/products", json: #"{"name":"Newer","price":2}"#).status == 201)
@@ -64,6 +63,7 @@ import TestSupport
             #expect(after.json["count"] as? Int == 6, "B served a load that began before A's write")
             #expect(after.header("X-Cache") == "MISS")
             #expect(try await old.json["count"] as? Int == 5)
+            await a.stop()
         }
     }
 

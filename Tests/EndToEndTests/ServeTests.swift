@@ -29,6 +29,26 @@ import TestSupport
         }
     }
 
+    /// A signal while the server is still warming up (before it listens) stops it cleanly too.
+    @Test func sigtermDuringStartUpExitsZero() async throws {
+        try await withRedis { redis in
+            let log = Scratch.path("startup-\(UUID().uuidString).log")
+            let child = try ChildProcess(path: Binary.path, arguments: [
+                "serve", "--port", String(Binary.freePort()), "--db", TestServer.temporaryDatabase(), "--redis", "\(redis.endpoint)",
+                "--origin-delay", "2s"], outputPath: log)
+            let deadline = ContinuousClock.now + .seconds(10)
+            var output = ""
+            while !output.contains("Redis connection up") && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            }
+            child.signal(SIGTERM)  // warm-up is loading with a 2 s origin delay: not listening yet
+            let code = await child.wait(timeout: .seconds(8))
+            #expect(code == 0, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            if code == nil { await child.terminate() }
+        }
+    }
+
     @Test func badFlagsExitTwoNamingTheFlag() async throws {
         let setUp = ["serve", "--redis", "redis://127.0.0.1:1/0", "--log-level", "critical"]
         let cases: [([String], String)] = [
