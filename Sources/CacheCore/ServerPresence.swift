@@ -10,13 +10,32 @@ public struct ServerPresence: Sendable, Equatable {
     /// Whether the near cache is serving now (its invalidation subscription is confirmed).
     public var nearCacheActive: Bool
     public var startedMs: Int64
+    /// Whether its admin endpoints (`/cache/warm`, `/cache/invalidate`) take requests.
+    public var admin: Admin
 
-    public init(id: String, url: String, nearCacheMs: Int = 0, nearCacheActive: Bool = false, startedMs: Int64) {
+    public enum Admin: String, Sendable {
+        /// On loopback without a token: anyone here may call them.
+        case open
+        /// A bearer token is required.
+        case token
+        /// Bound off loopback without a token: they answer 403.
+        case closed
+    }
+
+    public init(id: String, url: String, nearCacheMs: Int = 0, nearCacheActive: Bool = false, startedMs: Int64, admin: Admin = .open) {
         self.id = id
         self.url = url
         self.nearCacheMs = nearCacheMs
         self.nearCacheActive = nearCacheActive
         self.startedMs = startedMs
+        self.admin = admin
+    }
+
+    /// The servers a dashboard can send admin calls to, longest-running first (the likeliest to
+    /// stay), so that when one does not answer the next can be tried.
+    public static func adminCandidates(_ servers: [ServerPresence], haveToken: Bool) -> [ServerPresence] {
+        servers.filter { $0.admin == .open || ($0.admin == .token && haveToken) }
+            .sorted { ($0.startedMs, $0.id) < ($1.startedMs, $1.id) }
     }
 
     /// The URL of a server bound to `host`: a wildcard bind is reached at `wildcardHost` (this
@@ -32,7 +51,7 @@ public struct ServerPresence: Sendable, Equatable {
     /// The hash fields, as `HSET` takes them.
     public var hashFields: [(String, String)] {
         [("url", url), ("near_cache_ms", String(nearCacheMs)), ("near_cache_active", nearCacheActive ? "1" : "0"),
-         ("started_ms", String(startedMs))]
+         ("started_ms", String(startedMs)), ("admin", admin.rawValue)]
     }
 
     /// Reads the fields of an `HGETALL`; nil for a missing (expired) or malformed hash.
@@ -40,6 +59,7 @@ public struct ServerPresence: Sendable, Equatable {
         guard let url = fields["url"], !url.isEmpty else { return nil }
         self.init(id: id, url: url, nearCacheMs: fields["near_cache_ms"].flatMap { Int($0) } ?? 0,
                   nearCacheActive: fields["near_cache_active"] == "1",
-                  startedMs: fields["started_ms"].flatMap { Int64($0) } ?? 0)
+                  startedMs: fields["started_ms"].flatMap { Int64($0) } ?? 0,
+                  admin: fields["admin"].flatMap(Admin.init(rawValue:)) ?? .closed)
     }
 }

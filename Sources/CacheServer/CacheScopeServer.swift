@@ -54,7 +54,8 @@ public final class CacheScopeServer: Sendable {
             NearCacheTracker(cache: $0, redis: RedisPipeline(endpoint: configuration.redis, name: "tracking", options: .background),
                              prefix: configuration.prefix, logger: logger)
         }
-        beacon = PresenceBeacon(redis: publisherRedis, schema: schema, serverID: configuration.serverID, near: near)
+        beacon = PresenceBeacon(redis: publisherRedis, schema: schema, serverID: configuration.serverID, near: near,
+                                admin: configuration.adminToken != nil ? .token : configuration.isLoopback ? .open : .closed)
         cache = ResponseCache(redis: requestRedis, warmingRedis: adminRedis, schema: schema, recorder: recorder, flights: flights, pending: pending, near: near)
         invalidator = Invalidator(redis: adminRedis, schema: schema, recorder: recorder,
                                   pending: pending, near: near, logger: logger)

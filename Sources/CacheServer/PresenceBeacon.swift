@@ -13,16 +13,19 @@ public final class PresenceBeacon: Service, Sendable {
     let schema: CounterSchema
     let serverID: String
     let near: NearCache?
+    let admin: ServerPresence.Admin
     let startedMs = Int64(Date().timeIntervalSince1970 * 1000)
     /// Set once the HTTP server is listening (the port may have been 0).
     private let url = Mutex<String?>(nil)
     let interval: Duration
 
-    init(redis: RedisPipeline, schema: CounterSchema, serverID: String, near: NearCache?, interval: Duration = .seconds(1)) {
+    init(redis: RedisPipeline, schema: CounterSchema, serverID: String, near: NearCache?, admin: ServerPresence.Admin,
+         interval: Duration = .seconds(1)) {
         self.redis = redis
         self.schema = schema
         self.serverID = serverID
         self.near = near
+        self.admin = admin
         self.interval = interval
     }
 
@@ -43,7 +46,7 @@ public final class PresenceBeacon: Service, Sendable {
     func announce() async {
         guard let url = url.withLock({ $0 }) else { return }
         let presence = ServerPresence(id: serverID, url: url, nearCacheMs: near.map { $0.maxAge.wholeMilliseconds } ?? 0,
-                                      nearCacheActive: near?.isEnabled ?? false, startedMs: startedMs)
+                                      nearCacheActive: near?.isEnabled ?? false, startedMs: startedMs, admin: admin)
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         let key = schema.server(serverID)
         _ = try? await redis.send([

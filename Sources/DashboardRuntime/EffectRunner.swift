@@ -15,7 +15,7 @@ final class EffectRunner: Sendable {
     private let deletion: KeyDeletion
     private let eventsKey: String
     private let explicitServerURL: String?
-    private let announcedServerURL = Mutex<String?>(nil)
+    private let announcedServerURLs = Mutex<[String]>([])
     private let adminToken: String?
     private let client = HTTPClient(timeout: 10)
     private let report: @Sendable (DashboardInput) -> Void
@@ -49,15 +49,16 @@ final class EffectRunner: Sendable {
         }
     }
 
-    /// Takes note of the servers the last poll found.
+    /// Takes note of the servers the last poll found that would take admin calls from here.
     func serversAnnounced(_ servers: [ServerPresence]) {
-        let oldest = servers.min { ($0.startedMs, $0.id) < ($1.startedMs, $1.id) }
-        announcedServerURL.withLock { $0 = oldest?.url }
+        let candidates = ServerPresence.adminCandidates(servers, haveToken: adminToken != nil).map(\.url)
+        announcedServerURLs.withLock { $0 = candidates }
     }
 
-    private var serverURL: String? { explicitServerURL ?? announcedServerURL.withLock { $0 } }
+    /// Where admin calls go, in the order to try them: `--server`, else the announced servers.
+    private var serverURLs: [String] { explicitServerURL.map { [$0] } ?? announcedServerURLs.withLock { $0 } }
 
-    private static let noServer = "no server announces itself in Redis yet: start one, or watch with --server http://host:port"
+    private static let noServer = "no server that takes admin calls from here announces itself in Redis: start one (with --admin-token if it is off loopback), or watch with --server http://host:port"
 
     func stopLoad() {
         load.withLock { $0?.cancel(); $0 = nil }
@@ -77,13 +78,15 @@ final class EffectRunner: Sendable {
     }
 
     private func warm(body: String, label: String?) async {
-        guard let serverURL else {
+        let urls = serverURLs
+        guard !urls.isEmpty else {
             report(.actionFinished("re-warm needs a server: " + Self.noServer))
             return
         }
-        let started = ContinuousClock.now
-        do {
-            let response = try await client.post(serverURL + "/cache/warm", json: body, headers: authorization)
+        // A server that just died is announced for a few more seconds: try the next one.
+        for serverURL in urls {
+            let started = ContinuousClock.now
+            guard let response = try? await client.post(serverURL + "/cache/warm", json: body, headers: authorization) else { continue }
             let took = DurationText.format(.now - started)
             guard response.status == 200 else {
                 report(.actionFinished("warm failed: \(response.json["error"] as? String ?? "HTTP \(response.status)")"))
@@ -97,9 +100,9 @@ final class EffectRunner: Sendable {
             case (nil, let count): "warmed \(count) target\(count == 1 ? "" : "s") in \(took)"
             }
             report(.actionFinished("\(outcome) (via \(serverURL))"))
-        } catch {
-            report(.actionFinished("warm failed: \(serverURL) did not answer"))
+            return
         }
+        report(.actionFinished("warm failed: \(urls.joined(separator: ", ")) did not answer"))
     }
 
     private var authorization: [String: String] {
@@ -107,7 +110,7 @@ final class EffectRunner: Sendable {
     }
 
     private func toggleLoad() {
-        guard let serverURL else {
+        guard let serverURL = serverURLs.first else {
             report(.actionFinished("demo load needs a server: " + Self.noServer))
             return
         }

@@ -50,7 +50,7 @@ import Testing
 @Suite struct ServerPresenceTests {
     @Test func hashFieldsRoundTripAndAnExpiredHashIsNoServer() {
         let presence = ServerPresence(id: "a1", url: "http://10.1.2.3:8000", nearCacheMs: 1500, nearCacheActive: true,
-                                      startedMs: 1_700_000_000_123)
+                                      startedMs: 1_700_000_000_123, admin: .token)
         let fields = Dictionary(uniqueKeysWithValues: presence.hashFields)
         #expect(ServerPresence(id: "a1", hashFields: fields) == presence)
         #expect(ServerPresence(id: "a1", hashFields: [:]) == nil, "HGETALL of an expired hash is empty")
@@ -58,6 +58,18 @@ import Testing
         off["near_cache_ms"] = "0"
         off["near_cache_active"] = "0"
         #expect(ServerPresence(id: "a1", hashFields: off)?.nearCacheActive == false)
+    }
+
+    /// Admin calls go to servers that take them from here, longest-running first.
+    @Test func adminCandidatesSkipServersThatWouldRefuse() {
+        let servers = [
+            ServerPresence(id: "young", url: "http://y", startedMs: 30, admin: .open),
+            ServerPresence(id: "closed", url: "http://c", startedMs: 10, admin: .closed),
+            ServerPresence(id: "guarded", url: "http://g", startedMs: 20, admin: .token),
+            ServerPresence(id: "old", url: "http://o", startedMs: 5, admin: .open),
+        ]
+        #expect(ServerPresence.adminCandidates(servers, haveToken: false).map(\.id) == ["old", "young"])
+        #expect(ServerPresence.adminCandidates(servers, haveToken: true).map(\.id) == ["old", "guarded", "young"])
     }
 
     @Test func announcedURLIsReachable() {
