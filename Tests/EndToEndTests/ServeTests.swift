@@ -63,13 +63,20 @@ import TestSupport
             (setUp + ["--db", TestServer.temporaryDatabase(), "--warm", "/nope"], "--warm"),
             (setUp + ["--db", TestServer.temporaryDatabase(), "--host", "999.1.1.1", "--port", "0"], "--host"),
         ]
-        for (arguments, flag) in cases {
-            let log = Scratch.path("flags-\(UUID().uuidString).log")
-            let child = try ChildProcess(path: Binary.path, arguments: arguments, outputPath: log)
-            #expect(await child.wait(timeout: .seconds(10)) == 2, "\(arguments)")
-            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            #expect(output.contains(flag), "\(arguments): \(output)")
-            #expect(output.split(separator: "\n").count == 1, "\(arguments): \(output)")
+        for (arguments, flag) in cases { try await expectUsageError(arguments, naming: flag) }
+        // A port something else holds (here a Redis): the bind fails, and the error says which flags to change.
+        try await withRedis { redis in
+            guard case .tcp(_, let busy) = redis.endpoint.address else { return }
+            try await expectUsageError(setUp + ["--db", TestServer.temporaryDatabase(), "--no-warm", "--port", String(busy)], naming: "--port")
         }
+    }
+
+    private func expectUsageError(_ arguments: [String], naming flag: String) async throws {
+        let log = Scratch.path("flags-\(UUID().uuidString).log")
+        let child = try ChildProcess(path: Binary.path, arguments: arguments, outputPath: log)
+        #expect(await child.wait(timeout: .seconds(10)) == 2, "\(arguments)")
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(output.contains(flag), "\(arguments): \(output)")
+        #expect(output.split(separator: "\n").count == 1, "\(arguments): \(output)")
     }
 }
