@@ -53,3 +53,6 @@ awk -v h="$hit_rps" -v s="$static_rps" -v hp="$hit_p99" -v sp="$static_p99" -v r
   printf "server peak RSS:             %.1f MiB (target <= 64 MiB)\n", rss / 1024
 }'
 echo "hits counted by the server on /products: ${hits:-?}"
+if [ -n "${NEAR_CACHE:-}" ]; then
+  echo "near cache: $(curl -s "http://127.0.0.1:$PORT/cache/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["near_cache"])')"
+fi
