@@ -122,6 +122,8 @@ public struct LoadRunner: Sendable {
             guard let id = created.withLock({ $0.popLast() }) else { return }
             response = try? await client.send("DELETE", baseURL + "/products/\(id)")
         }
+        // A request cut off because the run was stopped is no error of the server's: not counted.
+        if response == nil && Task.isCancelled { return }
         stats.record(cache: response?.header("X-Cache"), status: response?.status, latency: .now - started)
     }
 }

@@ -27,19 +27,27 @@ struct Load: AsyncParsableCommand {
         guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url) != nil else {
             throw ValidationError("--url must be an http:// URL, not '\(url)'")
         }
-        guard rps > 0, rps <= 100_000 else { throw ValidationError("--rps must be between 0 and 100000, not \(rps)") }
+        guard rps > 0, rps <= 100_000 else { throw ValidationError("--rps must be more than 0 and at most 100000, not \(rps)") }
         guard DurationText.parse(duration) != nil else { throw ValidationError("--duration must be like 60s, 5m or 0, not '\(duration)'") }
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be 1-1024, not \(concurrency)") }
         guard (0...1).contains(writeRatio) else { throw ValidationError("--write-ratio must be between 0 and 1, not \(writeRatio)") }
     }
 
     func run() async throws {
+        // Ctrl-C (the way to end `--duration 0`) still prints the total.
+        let signals = StopSignals()
+        do {
+            _ = try await HTTPClient(timeout: 2).get(url + "/health")
+        } catch {
+            throw UsageError(message: "--url: nothing answers at \(url) (\(error.localizedDescription))")
+        }
         let limit = DurationText.parse(duration).flatMap { $0 == .zero ? nil : $0 }
         let runner = LoadRunner(baseURL: url, rps: rps, concurrency: concurrency, writeRatio: writeRatio)
         let stats = LoadStats()
         let started = ContinuousClock.now
         var total = LoadStats.Snapshot()
         let load = Task { await runner.run(for: limit, stats: stats) }
+        signals.onStop { load.cancel() }
         let live = isatty(STDERR_FILENO) == 1
         while !load.isCancelled {
             try? await Task.sleep(for: .seconds(1))
@@ -53,5 +61,6 @@ struct Load: AsyncParsableCommand {
         total.merge(stats.takeWindow())
         total.elapsed = ContinuousClock.now - started
         print((live ? "\n" : "") + "total: \(total.requests) requests in \(DurationText.format(total.elapsed)) | " + total.summary)
+        withExtendedLifetime(signals) {}
     }
 }

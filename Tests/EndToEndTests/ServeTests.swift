@@ -58,6 +58,7 @@ import TestSupport
             (["serve", "--ttl-jitter", "3"], "--ttl-jitter"),
             (["serve", "--near-cache", "0"], "--near-cache"),
             (["serve", "--log-level", "loud"], "--log-level"),
+            (["load", "--url", "http://127.0.0.1:1", "--duration", "1s"], "--url"),
             // Found only once the server is set up; Redis is never reached (logs off).
             (setUp + ["--db", "/proc/nowhere/x.db"], "--db"),
             (setUp + ["--db", TestServer.temporaryDatabase(), "--warm", "/nope"], "--warm"),

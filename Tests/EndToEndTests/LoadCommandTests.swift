@@ -1,0 +1,25 @@
+import Foundation
+import RedisClient
+import Testing
+import TestSupport
+
+@Suite struct LoadCommandTests {
+    /// `load --duration 0` runs until Ctrl-C, and Ctrl-C still prints the total, with the requests
+    /// it cut short not counted as errors.
+    @Test func ctrlCEndsAnOpenEndedRunWithItsTotal() async throws {
+        try await withServer { server, _ in
+            let log = Scratch.path("load-\(UUID().uuidString).log")
+            let child = try ChildProcess(path: Binary.path, arguments: ["load", "--url", server.baseURL, "--duration", "0"],
+                                         outputPath: log)
+            try await Task.sleep(for: .milliseconds(1500))
+            child.signal(SIGINT)
+            let code = await child.wait(timeout: .seconds(5))
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(code == 0, "\(output)")
+            let total = output.split(separator: "\n").first { $0.hasPrefix("total: ") } ?? ""
+            #expect(total.hasSuffix("errors 0"), "\(output)")
+            #expect(Int(total.dropFirst("total: ".count).prefix { $0.isNumber }) ?? 0 > 0, "\(output)")
+            if code == nil { await child.terminate() }
+        }
+    }
+}
