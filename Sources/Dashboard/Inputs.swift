@@ -16,8 +16,8 @@ public enum DashboardInput: Sendable {
     case redisDown(reason: String)
     /// Status line text for the last action, e.g. "invalidated 3 keys".
     case actionFinished(String)
-    /// The answer to `Effect.countPattern`.
-    case patternCount(pattern: String, count: Int)
+    /// The answer to `Effect.countPattern`: nil when Redis could not count.
+    case patternCount(pattern: String, count: Int?)
     /// One-line summary of the demo load, nil when it is stopped.
     case loadStatus(String?)
 }
@@ -83,9 +83,12 @@ public struct PollResult: Sendable {
     public var keyDetails: [String: KeyDetail]
     /// The servers announcing themselves now, by id.
     public var servers: [ServerPresence]
+    /// Redis restarted since the last poll: what the dashboard knew of its keys and counters is void.
+    public var redisRestarted: Bool
 
     public init(nowMs: Int64, redis: RedisOverview, routeTotals: [String: RouteCounts] = [:], events: [CacheEvent] = [],
-                discoveredKeys: [String] = [], keyDetails: [String: KeyDetail] = [:], servers: [ServerPresence] = []) {
+                discoveredKeys: [String] = [], keyDetails: [String: KeyDetail] = [:], servers: [ServerPresence] = [],
+                redisRestarted: Bool = false) {
         self.nowMs = nowMs
         self.redis = redis
         self.routeTotals = routeTotals
@@ -93,6 +96,7 @@ public struct PollResult: Sendable {
         self.discoveredKeys = discoveredKeys
         self.keyDetails = keyDetails
         self.servers = servers
+        self.redisRestarted = redisRestarted
     }
 }
 

@@ -24,8 +24,14 @@ struct KeyStore {
     private(set) var keys: [String: TrackedKey] = [:]
     /// The largest TTL seen in any fill or warm: the last-resort total for a TTL bar.
     private(set) var largestTTLms: Int?
-    /// Keys removed lately and when, so a SCAN step or event older than the delete cannot bring them back.
-    private var removedAtMs: [String: Int64] = [:]
+    /// Keys removed lately: when, so a SCAN step or event older than the delete cannot bring them
+    /// back, and their counts, which a refill continues (Redis keeps a key's counters across deletes).
+    private var removed: [String: Removal] = [:]
+    private struct Removal {
+        let atMs: Int64
+        let hits: Int
+        let misses: Int
+    }
     static let rememberRemovalMs: Int64 = 10_000
 
     init(prefixes: [String]) { self.prefixes = prefixes }
@@ -39,8 +45,9 @@ struct KeyStore {
         case .bypass:
             return
         case .hit, .miss, .coalesced, .fill, .warm:
-            guard isWatched(event.key), removedAtMs[event.key].map({ $0 < event.timestampMs }) ?? true else { return }
-            var key = keys[event.key] ?? TrackedKey(name: event.key, route: Self.route(ofKey: event.key))
+            guard isWatched(event.key), removed[event.key].map({ $0.atMs < event.timestampMs }) ?? true else { return }
+            var key = keys[event.key] ?? TrackedKey(name: event.key, route: Self.route(ofKey: event.key),
+                                                    hits: removed[event.key]?.hits ?? 0, misses: removed[event.key]?.misses ?? 0)
             if !event.route.isEmpty { key.route = event.route }
             switch event.outcome {
             case .hit: key.hits += 1
@@ -53,12 +60,12 @@ struct KeyStore {
                 }
             }
             keys[event.key] = key
-            removedAtMs[event.key] = nil
+            removed[event.key] = nil
         }
     }
 
     mutating func discover(_ names: [String]) {
-        for name in names where keys[name] == nil && removedAtMs[name] == nil && isWatched(name) {
+        for name in names where keys[name] == nil && removed[name] == nil && isWatched(name) {
             keys[name] = TrackedKey(name: name, route: Self.route(ofKey: name))
         }
     }
@@ -83,14 +90,16 @@ struct KeyStore {
     }
 
     private mutating func forget(_ name: String, atMs: Int64) {
+        let earlier = removed[name]
+        removed[name] = Removal(atMs: max(earlier?.atMs ?? atMs, atMs), hits: keys[name]?.hits ?? earlier?.hits ?? 0,
+                                misses: keys[name]?.misses ?? earlier?.misses ?? 0)
         keys[name] = nil
-        removedAtMs[name] = max(removedAtMs[name] ?? atMs, atMs)
     }
 
     /// Drops keys whose TTL ran out and forgets old removals.
     mutating func expire(nowMs: Int64) {
         keys = keys.filter { ($0.value.expiresAtMs ?? .max) > nowMs }
-        removedAtMs = removedAtMs.filter { $0.value > nowMs - Self.rememberRemovalMs }
+        removed = removed.filter { $0.value.atMs > nowMs - Self.rememberRemovalMs }
     }
 
     /// The total a key's TTL bar is drawn against.

@@ -58,7 +58,7 @@ func drawHitRatePanel(_ state: DashboardState, into buffer: inout ScreenBuffer) 
     } ?? nil
     buffer.put("│ Redis-wide keyspace", x: rightX, y: top, role: .label)
     buffer.put(formatPercent(keyspace), x: rightX + 22, y: top)
-    buffer.put("│ dashboard reads excluded: \(state.redis.map { String($0.dashboardReads) } ?? "—")", x: rightX, y: top + 1, role: .dim)
+    buffer.put("│ dashboard reads excluded: \(state.redis.map { formatCount($0.dashboardReads) } ?? "—")", x: rightX, y: top + 1, role: .dim)
 
     let requestRates = history.requestRatePoints
     let peak = requestRates.max() ?? 0
@@ -81,8 +81,9 @@ func drawFooter(_ state: DashboardState, layout: Layout, into buffer: inout Scre
     if let prompt = state.prompt {
         buffer.put(promptText(prompt), x: 0, y: layout.statusY, role: .warn)
     } else {
-        let load = state.loadStatus.map { "load: \($0)  │  " } ?? ""
-        buffer.put(load + state.status, x: 0, y: layout.statusY)
+        // The last action's result first: the load line is long and would push it off screen.
+        let load = state.loadStatus.map { (state.status.isEmpty ? "" : "  │  ") + $0 } ?? ""
+        buffer.put(state.status + load, x: 0, y: layout.statusY)
     }
 }
 

@@ -45,8 +45,26 @@ public struct ScreenBuffer: Sendable, Equatable {
         var column = x
         for character in text.prefix(max(0, maxWidth)) {
             guard column < width else { return }
-            if column >= 0 { cells[y * width + column] = Cell(character, role) }
+            if column >= 0 { cells[y * width + column] = Cell(Self.singleColumn(character), role) }
             column += 1
+        }
+    }
+
+    /// The layout gives every character one column. Text from Redis (key names) may hold control
+    /// characters, which would move the cursor, or East Asian wide characters and emoji, which
+    /// take two columns: they are shown as `?` so that no row spills into another.
+    static func singleColumn(_ character: Character) -> Character {
+        guard let scalar = character.unicodeScalars.first, !character.isASCII || scalar.value < 0x20 || scalar.value == 0x7F else {
+            return character
+        }
+        if scalar.properties.generalCategory == .control { return "?" }
+        if scalar.properties.isEmojiPresentation { return "?" }
+        switch scalar.value {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+             0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x20000...0x3FFFD:
+            return "?"
+        default:
+            return character
         }
     }
 

@@ -60,6 +60,10 @@ public struct DashboardState: Sendable {
     }
 
     mutating func ingest(_ poll: PollResult) {
+        if poll.redisRestarted {
+            keys = KeyStore(prefixes: config.prefixes)
+            history = RateHistory()
+        }
         nowMs = poll.nowMs
         redis = poll.redis
         history.record(timeMs: poll.nowMs, totals: poll.routeTotals.values.reduce(RouteCounts(), +))

@@ -24,7 +24,13 @@ public func update(_ state: inout DashboardState, _ input: DashboardInput) -> [E
     case .actionFinished(let text):
         state.status = text
     case .patternCount(let pattern, let count):
-        if state.prompt == .counting(pattern) { state.prompt = .confirm(pattern: pattern, count: count) }
+        guard state.prompt == .counting(pattern) else { break }
+        if let count {
+            state.prompt = .confirm(pattern: pattern, count: count)
+        } else {
+            state.prompt = nil
+            state.status = "could not count keys matching \(pattern): Redis unreachable; nothing was deleted"
+        }
     case .loadStatus(let summary):
         state.loadStatus = summary
     }
@@ -76,7 +82,11 @@ private func handleKey(_ state: inout DashboardState, _ key: KeyPress) -> [Effec
 private func handlePromptKey(_ state: inout DashboardState, _ prompt: Prompt, _ key: KeyPress) -> [Effect] {
     switch (prompt, key) {
     case (_, .escape):
-        if case .filter = prompt { state.filter = "" }
+        switch prompt {
+        case .filter: state.filter = ""
+        case .counting, .confirm: state.status = "invalidation cancelled"
+        case .pattern: break
+        }
         state.prompt = nil
     case (.filter(let text), .enter):
         state.filter = text

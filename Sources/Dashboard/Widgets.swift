@@ -26,6 +26,14 @@ public func formatTTL(ms: Int) -> String {
     return seconds < 100_000 ? "\(seconds)s" : "\(seconds / 3600)h"
 }
 
+/// Counts compact for a narrow column: `99999`, then `120k`, `1.2M`, `3.4G`.
+public func formatCount(_ count: Int) -> String {
+    if count < 100_000 { return String(count) }
+    if count < 1_000_000 { return "\(count / 1000)k" }
+    if count < 1_000_000_000 { return "\(oneDecimal(Double(count) / 1e6))M" }
+    return "\(oneDecimal(Double(count) / 1e9))G"
+}
+
 /// Sizes in binary units, compact for a narrow column: `512B`, `1.5KiB`, `3.0MiB`.
 public func formatBytes(_ bytes: Int) -> String {
     if bytes < 1024 { return "\(bytes)B" }

@@ -36,11 +36,7 @@ final class EffectRunner: Sendable {
         case .invalidatePattern(let pattern): Task { await invalidate(pattern, label: pattern) }
         case .countPattern(let pattern):
             Task {
-                if let count = try? await deletion.count(pattern, until: .now + .seconds(2)) {
-                    report(.patternCount(pattern: pattern, count: count))
-                } else {
-                    report(.actionFinished("could not count keys matching \(pattern): Redis unreachable"))
-                }
+                report(.patternCount(pattern: pattern, count: try? await deletion.count(pattern, until: .now + .seconds(2))))
             }
         case .warm(let key): Task { await warm(body: "{\"key\": \(Self.quoted(key))}", label: key) }
         case .warmAll: Task { await warm(body: "{}", label: nil) }
@@ -73,7 +69,7 @@ final class EffectRunner: Sendable {
                                                             + event.streamFields.flatMap { [$0.0, $0.1] }))
             report(.actionFinished("invalidated \(deleted) key\(deleted == 1 ? "" : "s") (\(label))"))
         } catch {
-            report(.actionFinished("invalidate failed: Redis unreachable — retrying"))
+            report(.actionFinished("invalidate failed: Redis unreachable, nothing was deleted (\(label))"))
         }
     }
 
@@ -110,17 +106,18 @@ final class EffectRunner: Sendable {
     }
 
     private func toggleLoad() {
-        guard let serverURL = serverURLs.first else {
-            report(.actionFinished("demo load needs a server: " + Self.noServer))
-            return
-        }
         let report = self.report
+        let serverURL = serverURLs.first
         load.withLock { task in
-            if let running = task {
+            if let running = task {  // stopping needs no server: the one it ran against may be gone
                 running.cancel()
                 task = nil
                 report(.loadStatus(nil))
                 report(.actionFinished("demo load stopped"))
+                return
+            }
+            guard let serverURL else {
+                report(.actionFinished("demo load needs a server: " + Self.noServer))
                 return
             }
             task = Task {

@@ -21,6 +21,8 @@ public final class RedisPoller: @unchecked Sendable {
     private var lastEventID: String?
     private var ownHits = 0
     private var ownMisses = 0
+    /// Which Redis process answered last: a new one (a restart) starts every count afresh.
+    private var runID: String?
     /// Events read per poll at most: the newest ones, so the log stays current under any load.
     static let eventPage = 500
     static let scanPage = 500
@@ -46,6 +48,12 @@ public final class RedisPoller: @unchecked Sendable {
             RedisCommand("ZRANGE", schema.servers, "0", "-1"),
         ])
         let info = RedisInfo(first[0].string ?? "")
+        let restarted = runID != nil && info["run_id"] != runID
+        runID = info["run_id"] ?? runID
+        if restarted {
+            // Its keyspace numbers began again at zero, and the keys, counters and stream are gone.
+            (ownHits, ownMisses, lastEventID, scanCursor) = (0, 0, nil, "0")
+        }
         countRead(exists: !first[2].elements.isEmpty)
         // An empty page after a known entry means no new events, not a missing stream.
         countRead(exists: !first[3].elements.isEmpty || lastEventID != nil)
@@ -102,7 +110,7 @@ public final class RedisPoller: @unchecked Sendable {
             keyspaceMisses: max(0, (info.int("keyspace_misses") ?? 0) - ownMisses),
             dashboardReads: ownHits + ownMisses)
         return PollResult(nowMs: nowMs, redis: overview, routeTotals: totals, events: events,
-                          discoveredKeys: discovered, keyDetails: details, servers: servers)
+                          discoveredKeys: discovered, keyDetails: details, servers: servers, redisRestarted: restarted)
     }
 
     private func countRead(exists: Bool) {

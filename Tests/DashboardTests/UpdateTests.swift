@@ -108,7 +108,7 @@ private func stateWithKeys() -> DashboardState {
     var state = makeState()
     _ = update(&state, .actionFinished("warmed 3 requests"))
     _ = update(&state, .loadStatus("20 req/s, 0 errors"))
-    #expect(render(state).lines[23] == "load: 20 req/s, 0 errors  │  warmed 3 requests")
+    #expect(render(state).lines[23] == "warmed 3 requests  │  20 req/s, 0 errors", "the last action first: the load line is long")
     _ = update(&state, .loadStatus(nil))
     #expect(render(state).lines[23] == "warmed 3 requests")
 }
