@@ -85,10 +85,13 @@ public struct PollResult: Sendable {
     public var servers: [ServerPresence]
     /// Redis restarted since the last poll: what the dashboard knew of its keys and counters is void.
     public var redisRestarted: Bool
+    /// Remaining TTLs of a few off-screen keys (nil: gone; negative: no expiry), so keys that
+    /// never scroll into view still expire from the table and sort by their real TTL.
+    public var spotCheckedTTLs: [String: Int?]
 
     public init(nowMs: Int64, redis: RedisOverview, routeTotals: [String: RouteCounts] = [:], events: [CacheEvent] = [],
                 discoveredKeys: [String] = [], keyDetails: [String: KeyDetail] = [:], servers: [ServerPresence] = [],
-                redisRestarted: Bool = false) {
+                redisRestarted: Bool = false, spotCheckedTTLs: [String: Int?] = [:]) {
         self.nowMs = nowMs
         self.redis = redis
         self.routeTotals = routeTotals
@@ -97,6 +100,7 @@ public struct PollResult: Sendable {
         self.keyDetails = keyDetails
         self.servers = servers
         self.redisRestarted = redisRestarted
+        self.spotCheckedTTLs = spotCheckedTTLs
     }
 }
 

@@ -84,6 +84,17 @@ struct KeyStore {
         }
     }
 
+    /// TTLs read for keys off screen: a key gone from Redis leaves, the others count down from here.
+    mutating func apply(ttls: [String: Int?], nowMs: Int64) {
+        for (name, ttl) in ttls where keys[name] != nil {
+            guard let ttl else {
+                forget(name, atMs: nowMs)
+                continue
+            }
+            keys[name]?.expiresAtMs = ttl >= 0 ? nowMs + Int64(ttl) : nil
+        }
+    }
+
     /// Drops the keys a pattern (or exact key) names.
     mutating func remove(matching pattern: String, atMs: Int64) {
         for name in keys.keys where name == pattern || Glob.matches(pattern, name) { forget(name, atMs: atMs) }

@@ -54,6 +54,9 @@ public struct DashboardState: Sendable {
 
     /// Keys in the table rows now on screen: the shell asks Redis about exactly these, so the
     /// cost of a refresh is bounded by the screen, not by the number of keys.
+    /// Every key the table knows, by name: the shell spot-checks a rotating few of them each poll.
+    public var trackedKeys: [String] { keys.keys.keys.sorted() }
+
     public var visibleKeys: [String] {
         guard let layout else { return [] }
         return rows.dropFirst(scrollTop).prefix(layout.tableRows).map(\.name)
@@ -73,6 +76,7 @@ public struct DashboardState: Sendable {
         for event in poll.events { keys.apply(event) }
         keys.discover(poll.discoveredKeys)
         keys.apply(details: poll.keyDetails, nowMs: poll.nowMs)
+        keys.apply(ttls: poll.spotCheckedTTLs, nowMs: poll.nowMs)
         keys.expire(nowMs: poll.nowMs)
     }
 

@@ -103,10 +103,10 @@ public final class DashboardSession: Sendable {
             }
             if now >= nextPoll, !pollInFlight.exchange(true, ordering: .acquiring) {
                 nextPoll = now + refresh
-                let visible = state.visibleKeys
+                let visible = state.visibleKeys, tracked = state.trackedKeys
                 Task { [self] in
                     do {
-                        post(.poll(try await poller.poll(visibleKeys: visible, nowMs: Self.nowMs())))
+                        post(.poll(try await poller.poll(visibleKeys: visible, trackedKeys: tracked, nowMs: Self.nowMs())))
                     } catch {
                         post(.redisDown(reason: "\(error)"))
                     }

@@ -23,6 +23,9 @@ public final class RedisPoller: @unchecked Sendable {
     private var ownMisses = 0
     /// Which Redis process answered last: a new one (a restart) starts every count afresh.
     private var runID: String?
+    /// The last off-screen key spot-checked; the next poll goes on after it.
+    private var spotCheckCursor = ""
+    static let spotCheckPage = 100
     /// Events read per poll at most: the newest ones, so the log stays current under any load.
     static let eventPage = 500
     static let scanPage = 500
@@ -37,7 +40,8 @@ public final class RedisPoller: @unchecked Sendable {
     /// Reads made so far that Redis counted as keyspace hits and misses.
     public var ownReads: (hits: Int, misses: Int) { (ownHits, ownMisses) }
 
-    public func poll(visibleKeys: [String], nowMs: Int64) async throws -> PollResult {
+    /// `trackedKeys` (sorted) are all the keys the table knows: a page of those off screen gets a `PTTL`.
+    public func poll(visibleKeys: [String], trackedKeys: [String] = [], nowMs: Int64) async throws -> PollResult {
         let eventsRange = lastEventID.map { "(" + $0 } ?? "-"
         let first = try await redis.send([
             RedisCommand("INFO", "server", "clients", "memory", "stats"),
@@ -74,6 +78,8 @@ public final class RedisPoller: @unchecked Sendable {
             second.append(RedisCommand("HMGET", schema.key(key), "hits", "misses", "fills", "request"))
         }
         second += serverIDs.map { RedisCommand("HGETALL", schema.server($0)) }
+        let spotChecked = nextSpotCheckPage(trackedKeys, excluding: Set(visibleKeys))
+        second += spotChecked.map { RedisCommand("PTTL", $0) }
         let replies = try await redis.send(second)
         var totals: [String: RouteCounts] = [:]
         for (index, route) in routes.enumerated() {
@@ -101,6 +107,13 @@ public final class RedisPoller: @unchecked Sendable {
             countRead(exists: !fields.isEmpty)
             return ServerPresence(id: id, hashFields: fields)
         }
+        let spotBase = routes.count + visibleKeys.count * 3 + serverIDs.count
+        var spotCheckedTTLs: [String: Int?] = [:]
+        for (index, key) in spotChecked.enumerated() {
+            let ttl = replies[spotBase + index].int ?? -2
+            countRead(exists: ttl != -2)
+            spotCheckedTTLs[key] = ttl == -2 ? nil : ttl
+        }
         let overview = RedisOverview(
             address: "\(redis.endpoint)", version: info["redis_version"] ?? "?",
             uptimeSeconds: info.int("uptime_in_seconds") ?? 0, usedMemoryBytes: info.int("used_memory") ?? 0,
@@ -110,7 +123,16 @@ public final class RedisPoller: @unchecked Sendable {
             keyspaceMisses: max(0, (info.int("keyspace_misses") ?? 0) - ownMisses),
             dashboardReads: ownHits + ownMisses)
         return PollResult(nowMs: nowMs, redis: overview, routeTotals: totals, events: events,
-                          discoveredKeys: discovered, keyDetails: details, servers: servers, redisRestarted: restarted)
+                          discoveredKeys: discovered, keyDetails: details, servers: servers, redisRestarted: restarted,
+                          spotCheckedTTLs: spotCheckedTTLs)
+    }
+
+    /// The next few tracked keys after the last one checked, wrapping around; none on screen.
+    private func nextSpotCheckPage(_ tracked: [String], excluding visible: Set<String>) -> [String] {
+        let start = tracked.firstIndex { $0 > spotCheckCursor } ?? 0
+        let page = (tracked[start...] + tracked[..<start]).lazy.filter { !visible.contains($0) }.prefix(Self.spotCheckPage)
+        spotCheckCursor = page.last ?? ""
+        return Array(page)
     }
 
     private func countRead(exists: Bool) {

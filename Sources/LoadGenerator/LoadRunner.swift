@@ -98,6 +98,9 @@ public struct LoadRunner: Sendable {
                         let slot = slots.withLock { n in defer { n += 1 }; return n }
                         let due = start + interval * slot
                         if let end, due >= end { return }
+                        // Slots missed by more than a second (the server or this machine stalled) are
+                        // skipped, not sent in a burst: the rate stays the rate asked for.
+                        if due < .now - .seconds(1) { continue }
                         if due > .now { try? await Task.sleep(until: due, clock: .continuous) }
                         if Task.isCancelled { return }
                         await send(mix.next { Double.random(in: 0..<1) }, created: created, stats: stats)

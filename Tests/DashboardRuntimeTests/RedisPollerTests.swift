@@ -45,7 +45,9 @@ import TestSupport
 
             let before = try await keyspace(probe)
             let ownBefore = poller.ownReads
-            let result = try await poller.poll(visibleKeys: visible, nowMs: 1000)
+            // Off screen: a page of the table's other keys gets a PTTL, so they expire and sort by TTL too.
+            let tracked = ((1...300).map { "shop:/products/\($0):e3b0c442" } + ["shop:/gone:e3b0c442", "shop:/also-gone:e3b0c442"]).sorted()
+            let result = try await poller.poll(visibleKeys: visible, trackedKeys: tracked, nowMs: 1000)
             let after = try await keyspace(probe)
             let ownAfter = poller.ownReads
 
@@ -53,7 +55,13 @@ import TestSupport
             #expect(after.misses - before.misses == ownAfter.misses - ownBefore.misses)
             // Cost: a handful of fixed commands, one per route and per listed server, and three per
             // visible key, whatever DBSIZE is (the probe's own two INFO calls are in the count too).
-            #expect(after.calls - before.calls <= 6 + 1 + 2 + 3 * visible.count + 2)
+            #expect(after.calls - before.calls <= 6 + 1 + 2 + 3 * visible.count + RedisPoller.spotCheckPage + 2)
+            #expect(result.spotCheckedTTLs.count == RedisPoller.spotCheckPage)
+            #expect(Set(result.spotCheckedTTLs.keys).isDisjoint(with: visible))
+            #expect(result.spotCheckedTTLs["shop:/also-gone:e3b0c442"] == .some(nil), "sorted first, so in the first page")
+            #expect(result.spotCheckedTTLs.values.compactMap { $0 }.allSatisfy { $0 > 290_000 })
+            let next = try await poller.poll(visibleKeys: visible, trackedKeys: tracked, nowMs: 2000)
+            #expect(Set(next.spotCheckedTTLs.keys).isDisjoint(with: result.spotCheckedTTLs.keys), "the next page follows on")
             #expect(result.servers == [live])
             #expect(result.redis.dbSize >= 100_000)
             #expect(result.discoveredKeys.count <= 2 * RedisPoller.scanPage)

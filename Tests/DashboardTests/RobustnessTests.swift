@@ -67,3 +67,11 @@ import Testing
     _ = update(&state, .actionFinished("demo load started"))
     #expect(render(state).lines[23].hasPrefix("demo load started  │  load → "))
 }
+
+@Test func spotCheckedKeysExpireAndSortByTheirTTL() {
+    var state = makeState()
+    poll(&state, at: t0, discovered: ["shop:/a:1", "shop:/b:2", "shop:/c:3"])
+    _ = update(&state, .poll(PollResult(nowMs: t0 + 1000, redis: overview,
+                                        spotCheckedTTLs: ["shop:/a:1": 90_000, "shop:/b:2": nil, "shop:/c:3": 30_000])))
+    #expect(state.rows.map(\.name) == ["shop:/c:3", "shop:/a:1"], "b is gone; c expires first")
+}
