@@ -125,8 +125,11 @@ public struct DashboardConfig: Sendable {
     public var refreshMs: Int
     /// Fallback TTL per route for the TTL bar, when no fill of the key was seen.
     public var routeTTLms: [String: Int]
+    /// Where Redis is expected, shown before the first poll answers.
+    public var redisAddress: String
 
-    public init(mode: String, prefixes: [String], refreshMs: Int, routeTTLms: [String: Int] = [:]) {
+    public init(mode: String, prefixes: [String], refreshMs: Int, routeTTLms: [String: Int] = [:], redisAddress: String = "") {
+        self.redisAddress = redisAddress
         self.mode = mode
         self.prefixes = prefixes
         self.refreshMs = refreshMs

@@ -14,7 +14,13 @@ func drawHeader(_ state: DashboardState, into buffer: inout ScreenBuffer) {
         part("uptime \(formatUptime(seconds: redis.uptimeSeconds))", y: 0)
         part("mem \(formatBytes(redis.usedMemoryBytes))", y: 0)
     } else {
-        part(state.redisDownReason == nil ? "connecting to Redis…" : "DOWN", state.redisDownReason == nil ? .dim : .error, y: 0)
+        let address = state.config.redisAddress.isEmpty ? "" : " \(state.config.redisAddress)"
+        if state.redisDownReason == nil {
+            part("connecting to Redis\(address)…", .dim, y: 0)
+        } else {
+            part("redis\(address)", y: 0)
+            part("DOWN", .error, y: 0)
+        }
     }
     x = 0
     part("ops/s \(state.redis.map { String($0.opsPerSec) } ?? "—")", y: 1)

@@ -74,7 +74,8 @@ public final class DashboardSession: Sendable {
         defer { terminal.restore() }
         let (width, height) = terminal.size
         let config = DashboardConfig(mode: options.mode, prefixes: options.prefixes, refreshMs: options.refreshMs,
-                                     routeTTLms: ["/products": 120_000, "/products/{id}": 300_000, "/categories": 600_000])
+                                     routeTTLms: ["/products": 120_000, "/products/{id}": 300_000, "/categories": 600_000],
+                                     redisAddress: "\(options.redis)")
         var state = DashboardState(config: config, width: width, height: height, nowMs: Self.nowMs())
         var refresh = Duration.milliseconds(options.refreshMs)
         var nextPoll = ContinuousClock.now

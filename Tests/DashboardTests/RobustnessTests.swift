@@ -75,3 +75,11 @@ import Testing
                                         spotCheckedTTLs: ["shop:/a:1": 90_000, "shop:/b:2": nil, "shop:/c:3": 30_000])))
     #expect(state.rows.map(\.name) == ["shop:/c:3", "shop:/a:1"], "b is gone; c expires first")
 }
+
+@Test func headerNamesRedisBeforeItEverAnswered() {
+    var state = DashboardState(config: DashboardConfig(mode: "attached", prefixes: ["shop"], refreshMs: 1000, redisAddress: "redis://10.0.0.9:6379/0"),
+                               width: 80, height: 24, nowMs: t0)
+    #expect(render(state).lines[0] == "CacheScope  connecting to Redis redis://10.0.0.9:6379/0…")
+    _ = update(&state, .redisDown(reason: "connection refused"))
+    #expect(render(state).lines[0] == "CacheScope  redis redis://10.0.0.9:6379/0  DOWN")
+}
