@@ -2,8 +2,8 @@ import CacheServer
 import Logging
 import ServiceLifecycle
 
-/// Runs the server's services in one ServiceGroup: background services first, so that on
-/// shutdown the HTTP server drains first and the publisher flushes last.
+/// Runs the server's services in one ServiceGroup (ordered by `CacheScopeServer.services`: on
+/// shutdown the announcement goes first, the HTTP server drains, the publisher flushes last).
 struct ServerHost {
     let server: CacheScopeServer
     let configuration: ServerConfiguration

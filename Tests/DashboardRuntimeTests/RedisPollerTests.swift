@@ -73,6 +73,35 @@ import TestSupport
         }
     }
 
+    /// A Redis restart (a new run_id) is reported once, and the tally of the dashboard's own reads
+    /// starts again with Redis's own keyspace numbers.
+    @Test func aRestartedRedisIsNoticedAndItsCountsStartAfresh() async throws {
+        let port = Binary.freePort()
+        let first = EmbeddedRedis(listen: .port(port))
+        try await first.start()
+        let pipeline = RedisPipeline(endpoint: first.endpoint, name: "poller", options: .init(ioTimeout: .milliseconds(500)))
+        defer { pipeline.stop() }
+        let poller = RedisPoller(redis: pipeline, eventsKey: "ev", prefixes: ["shop"])
+        _ = try await poller.poll(visibleKeys: ["shop:/a:1"], nowMs: 0)
+        let before = try await poller.poll(visibleKeys: ["shop:/a:1"], nowMs: 1000)
+        #expect(!before.redisRestarted)
+        await first.stop()
+        let second = EmbeddedRedis(listen: .port(port))
+        try await second.start()
+        defer { Task { await second.stop() } }
+        var after: PollResult?
+        let deadline = ContinuousClock.now + .seconds(5)
+        while after == nil && ContinuousClock.now < deadline {
+            after = try? await poller.poll(visibleKeys: ["shop:/a:1"], nowMs: 2000)
+            if after == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let restarted = try #require(after)
+        #expect(restarted.redisRestarted)
+        #expect(restarted.redis.dashboardReads < before.redis.dashboardReads, "counted afresh: \(restarted.redis.dashboardReads)")
+        #expect(restarted.redis.dashboardReads == poller.ownReads.hits + poller.ownReads.misses)
+        #expect(try await !poller.poll(visibleKeys: [], nowMs: 3000).redisRestarted, "reported once")
+    }
+
     @Test func eventsAreReadOnceNewestFirstPage() async throws {
         try await withRedis { redis in
             let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "poller", options: .background)
