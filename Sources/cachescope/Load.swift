@@ -57,7 +57,8 @@ struct Load: AsyncParsableCommand {
             FileHandle.standardError.write(Data(((live ? "\r\u{1B}[2K" : "") + window.summary + (live ? "" : "\n")).utf8))
             if let limit, ContinuousClock.now - started >= limit { break }
         }
-        await load.value
+        // After Ctrl-C, answer at once: requests still in flight are dropped, not waited for.
+        if !signals.requested { await load.value }
         total.merge(stats.takeWindow())
         total.elapsed = ContinuousClock.now - started
         print((live ? "\n" : "") + "total: \(total.requests) requests in \(DurationText.format(total.elapsed)) | " + total.summary)

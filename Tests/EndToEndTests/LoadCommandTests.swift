@@ -11,9 +11,12 @@ import TestSupport
             let log = Scratch.path("load-\(UUID().uuidString).log")
             let child = try ChildProcess(path: Binary.path, arguments: ["load", "--url", server.baseURL, "--duration", "0"],
                                          outputPath: log)
-            try await Task.sleep(for: .milliseconds(1500))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("rps ") && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))  // running: the first one-second line is out
+            }
             child.signal(SIGINT)
-            let code = await child.wait(timeout: .seconds(5))
+            let code = await child.wait(timeout: .seconds(10))
             let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             #expect(code == 0, "\(output)")
             let total = output.split(separator: "\n").first { $0.hasPrefix("total: ") } ?? ""
