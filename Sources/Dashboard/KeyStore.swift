@@ -109,7 +109,7 @@ struct KeyStore {
 
     /// Drops keys whose TTL ran out and forgets old removals.
     mutating func expire(nowMs: Int64) {
-        keys = keys.filter { ($0.value.expiresAtMs ?? .max) > nowMs }
+        for (name, key) in keys where (key.expiresAtMs ?? .max) <= nowMs { forget(name, atMs: key.expiresAtMs ?? nowMs) }
         removed = removed.filter { $0.value.atMs > nowMs - Self.rememberRemovalMs }
     }
 

@@ -15,7 +15,8 @@ final class EffectRunner: Sendable {
     private let deletion: KeyDeletion
     private let eventsKey: String
     private let explicitServerURL: String?
-    private let announcedServerURLs = Mutex<[String]>([])
+    /// Announced servers, longest-running first: all of them (for load), and those that take admin calls.
+    private let announced = Mutex<(all: [String], admin: [String])>(([], []))
     private let adminToken: String?
     private let client = HTTPClient(timeout: 10)
     private let report: @Sendable (DashboardInput) -> Void
@@ -47,12 +48,15 @@ final class EffectRunner: Sendable {
 
     /// Takes note of the servers the last poll found that would take admin calls from here.
     func serversAnnounced(_ servers: [ServerPresence]) {
-        let candidates = ServerPresence.adminCandidates(servers, haveToken: adminToken != nil).map(\.url)
-        announcedServerURLs.withLock { $0 = candidates }
+        let all = servers.sorted { ($0.startedMs, $0.id) < ($1.startedMs, $1.id) }.map(\.url)
+        let admin = ServerPresence.adminCandidates(servers, haveToken: adminToken != nil).map(\.url)
+        announced.withLock { $0 = (all, admin) }
     }
 
-    /// Where admin calls go, in the order to try them: `--server`, else the announced servers.
-    private var serverURLs: [String] { explicitServerURL.map { [$0] } ?? announcedServerURLs.withLock { $0 } }
+    /// Where admin calls go, in the order to try them: `--server`, else the announced servers that take them.
+    private var serverURLs: [String] { explicitServerURL.map { [$0] } ?? announced.withLock { $0.admin } }
+    /// Where the demo load goes: plain requests, which any server takes.
+    private var loadURL: String? { explicitServerURL ?? announced.withLock { $0.all.first } }
 
     private static let noServer = "no server that takes admin calls from here announces itself in Redis: start one (with --admin-token if it is off loopback), or watch with --server http://host:port"
 
@@ -107,7 +111,7 @@ final class EffectRunner: Sendable {
 
     private func toggleLoad() {
         let report = self.report
-        let serverURL = serverURLs.first
+        let serverURL = loadURL
         load.withLock { task in
             if let running = task {  // stopping needs no server: the one it ran against may be gone
                 running.cancel()
@@ -117,7 +121,7 @@ final class EffectRunner: Sendable {
                 return
             }
             guard let serverURL else {
-                report(.actionFinished("demo load needs a server: " + Self.noServer))
+                report(.actionFinished("demo load needs a server: none announces itself in Redis; start one, or watch with --server http://host:port"))
                 return
             }
             task = Task {

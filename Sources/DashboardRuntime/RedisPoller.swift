@@ -42,6 +42,7 @@ public final class RedisPoller: @unchecked Sendable {
 
     /// `trackedKeys` (sorted) are all the keys the table knows: a page of those off screen gets a `PTTL`.
     public func poll(visibleKeys: [String], trackedKeys: [String] = [], nowMs: Int64) async throws -> PollResult {
+        let earlierReads = ownReads
         let eventsRange = lastEventID.map { "(" + $0 } ?? "-"
         let first = try await redis.send([
             RedisCommand("INFO", "server", "clients", "memory", "stats"),
@@ -50,17 +51,25 @@ public final class RedisPoller: @unchecked Sendable {
             RedisCommand("XREVRANGE", eventsKey, "+", eventsRange, "COUNT", String(Self.eventPage)),
             RedisCommand("SCAN", scanCursor, "MATCH", patterns[scanPattern], "COUNT", String(Self.scanPage)),
             RedisCommand("ZRANGE", schema.servers, "0", "-1"),
+            // An empty XREVRANGE page does not say whether the stream exists (a hit or a miss to Redis).
+            RedisCommand("EXISTS", eventsKey),
         ])
         let info = RedisInfo(first[0].string ?? "")
-        let restarted = runID != nil && info["run_id"] != runID
-        runID = info["run_id"] ?? runID
+        let currentRunID = info["run_id"]
+        let restarted = runID != nil && currentRunID != nil && currentRunID != runID
+        runID = currentRunID ?? runID
         if restarted {
-            // Its keyspace numbers began again at zero, and the keys, counters and stream are gone.
-            (ownHits, ownMisses, lastEventID, scanCursor) = (0, 0, nil, "0")
+            // Its keyspace numbers began again at zero (and its keys may be gone). The event cursor
+            // stays: stream ids follow the clock, so a kept stream is not read twice.
+            (ownHits, ownMisses, scanCursor) = (0, 0, "0")
         }
+        // INFO is the first command: of this dashboard's reads it counted those of earlier polls
+        // (none, if this Redis is new), not the ones this poll makes after it.
+        let readsBeforeInfo = restarted ? (hits: 0, misses: 0) : earlierReads
         countRead(exists: !first[2].elements.isEmpty)
-        // An empty page after a known entry means no new events, not a missing stream.
-        countRead(exists: !first[3].elements.isEmpty || lastEventID != nil)
+        let streamExists = first[6].int == 1
+        countRead(exists: streamExists)  // EXISTS
+        countRead(exists: streamExists)  // XREVRANGE
         let routes = first[2].elements.compactMap(\.string).sorted()
         let entries = first[3].elements
         if let newest = entries.first?.elements.first?.string { lastEventID = newest }
@@ -119,9 +128,9 @@ public final class RedisPoller: @unchecked Sendable {
             uptimeSeconds: info.int("uptime_in_seconds") ?? 0, usedMemoryBytes: info.int("used_memory") ?? 0,
             connectedClients: info.int("connected_clients") ?? 0, opsPerSec: info.int("instantaneous_ops_per_sec") ?? 0,
             dbSize: first[1].int ?? 0,
-            keyspaceHits: max(0, (info.int("keyspace_hits") ?? 0) - ownHits),
-            keyspaceMisses: max(0, (info.int("keyspace_misses") ?? 0) - ownMisses),
-            dashboardReads: ownHits + ownMisses)
+            keyspaceHits: max(0, (info.int("keyspace_hits") ?? 0) - readsBeforeInfo.hits),
+            keyspaceMisses: max(0, (info.int("keyspace_misses") ?? 0) - readsBeforeInfo.misses),
+            dashboardReads: readsBeforeInfo.hits + readsBeforeInfo.misses)
         return PollResult(nowMs: nowMs, redis: overview, routeTotals: totals, events: events,
                           discoveredKeys: discovered, keyDetails: details, servers: servers, redisRestarted: restarted,
                           spotCheckedTTLs: spotCheckedTTLs)

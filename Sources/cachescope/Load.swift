@@ -54,7 +54,8 @@ struct Load: AsyncParsableCommand {
             var window = stats.takeWindow()
             window.elapsed = .seconds(1)
             total.merge(window)
-            FileHandle.standardError.write(Data(((live ? "\r\u{1B}[2K" : "") + window.summary + (live ? "" : "\n")).utf8))
+            // The throwing write: the other one traps on EIO, which a closed terminal gives.
+            try? FileHandle.standardError.write(contentsOf: Data(((live ? "\r\u{1B}[2K" : "") + window.summary + (live ? "" : "\n")).utf8))
             if let limit, ContinuousClock.now - started >= limit { break }
         }
         // After Ctrl-C, answer at once: requests still in flight are dropped, not waited for.

@@ -16,14 +16,19 @@ import Testing
 }
 
 @Test func keyNamesCannotBreakTheLayout() {
-    let hostile = ["shop:/a\nb\u{1B}[31mRED:e3b0c442", "shop:/tab\there:e3b0c442", "shop:/日本語日本語:e3b0c442"]
+    let hostile = ["shop:/a\nb\u{1B}[31mRED:e3b0c442", "shop:/tab\there:e3b0c442", "shop:/日本語日本語:e3b0c442",
+                   "shop:/zw\u{200B}\u{200B}x:e3b0c442", "shop:/❤️🈐:e3b0c442"]
     var state = makeState()
     poll(&state, at: t0, discovered: hostile)
     let lines = render(state).lines
     #expect(lines.allSatisfy { $0.count <= 80 && !$0.contains("\n") && !$0.contains("\t") && !$0.contains("\u{1B}") })
-    let rows = lines[6...8]
+    let rows = lines[6...10]
     #expect(rows.allSatisfy { $0.dropFirst(24).hasPrefix("/") }, "every ROUTE column starts where the header says: \(rows)")
-    #expect(lines[9].isEmpty, "no row spilled into the next")
+    #expect(lines[11].isEmpty, "no row spilled into the next")
+    // Characters a terminal gives zero or two columns are shown as one `?` each, so counting
+    // characters is counting columns.
+    #expect(rows.joined().unicodeScalars.allSatisfy { $0.isASCII || "…—".unicodeScalars.contains($0) }, "\(rows)")
+    #expect(rows.contains { $0.hasPrefix("shop:/??????:e3b0c442") })
 }
 
 @Test func aRefilledKeyKeepsItsCounts() {
