@@ -34,8 +34,12 @@ public struct ServerPresence: Sendable, Equatable {
     /// The servers a dashboard can send admin calls to, longest-running first (the likeliest to
     /// stay), so that when one does not answer the next can be tried.
     public static func adminCandidates(_ servers: [ServerPresence], haveToken: Bool) -> [ServerPresence] {
-        servers.filter { $0.admin == .open || ($0.admin == .token && haveToken) }
-            .sorted { ($0.startedMs, $0.id) < ($1.startedMs, $1.id) }
+        longestRunningFirst(servers.filter { $0.admin == .open || ($0.admin == .token && haveToken) })
+    }
+
+    /// The longest-running (the likeliest to stay) first; the id breaks ties, so the order is stable.
+    public static func longestRunningFirst(_ servers: [ServerPresence]) -> [ServerPresence] {
+        servers.sorted { ($0.startedMs, $0.id) < ($1.startedMs, $1.id) }
     }
 
     /// The URL of a server bound to `host`: a wildcard bind is reached at `wildcardHost` (this

@@ -52,11 +52,11 @@ public struct DashboardState: Sendable {
     /// The filtered, sorted table rows (all of them, not only those on screen).
     var rows: [TrackedKey] { tableRows(keys, sort: sort, filter: filter, nowMs: nowMs) }
 
-    /// Keys in the table rows now on screen: the shell asks Redis about exactly these, so the
-    /// cost of a refresh is bounded by the screen, not by the number of keys.
     /// Every key the table knows, by name: the shell spot-checks a rotating few of them each poll.
     public var trackedKeys: [String] { keys.keys.keys.sorted() }
 
+    /// Keys in the table rows now on screen: the shell asks Redis about exactly these, so the
+    /// cost of a refresh is bounded by the screen, not by the number of keys.
     public var visibleKeys: [String] {
         guard let layout else { return [] }
         return rows.dropFirst(scrollTop).prefix(layout.tableRows).map(\.name)

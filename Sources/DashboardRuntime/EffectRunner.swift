@@ -48,7 +48,7 @@ final class EffectRunner: Sendable {
 
     /// Takes note of the servers the last poll found that would take admin calls from here.
     func serversAnnounced(_ servers: [ServerPresence]) {
-        let all = servers.sorted { ($0.startedMs, $0.id) < ($1.startedMs, $1.id) }.map(\.url)
+        let all = ServerPresence.longestRunningFirst(servers).map(\.url)
         let admin = ServerPresence.adminCandidates(servers, haveToken: adminToken != nil).map(\.url)
         announced.withLock { $0 = (all, admin) }
     }
