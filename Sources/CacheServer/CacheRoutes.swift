@@ -61,11 +61,12 @@ extension CacheScopeServer {
 
     /// Admin calls need the bearer token when one is set, and a token at all off loopback.
     private func authorize(_ request: Request) throws(APIError) {
-        guard let token = configuration.adminToken else {
-            if configuration.isLoopback { return }
-            throw APIError(403, "admin endpoints are disabled on a non-loopback address without --admin-token")
+        switch configuration.adminAccess {
+        case .open: return
+        case .closed: throw APIError(403, "admin endpoints are disabled on a non-loopback address without --admin-token")
+        case .token: break
         }
-        guard let credentials = request.headers[.authorization].flatMap(Self.bearerCredentials),
+        guard let token = configuration.adminToken, let credentials = request.headers[.authorization].flatMap(Self.bearerCredentials),
               Self.constantTimeEqual(credentials, token) else {
             throw APIError(401, "missing or wrong 'Authorization: Bearer <token>'")
         }

@@ -55,7 +55,7 @@ public final class CacheScopeServer: Sendable {
                              prefix: configuration.prefix, logger: logger)
         }
         beacon = PresenceBeacon(redis: publisherRedis, schema: schema, serverID: configuration.serverID, near: near,
-                                admin: configuration.adminToken != nil ? .token : configuration.isLoopback ? .open : .closed)
+                                admin: configuration.adminAccess)
         cache = ResponseCache(redis: requestRedis, warmingRedis: adminRedis, schema: schema, recorder: recorder, flights: flights, pending: pending, near: near)
         invalidator = Invalidator(redis: adminRedis, schema: schema, recorder: recorder,
                                   pending: pending, near: near, logger: logger)

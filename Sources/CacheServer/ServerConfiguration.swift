@@ -27,6 +27,11 @@ public struct ServerConfiguration: Sendable {
 
     public init() {}
 
+    /// Who may call the admin endpoints: what `authorize` enforces and what the server announces.
+    public var adminAccess: ServerPresence.Admin {
+        adminToken != nil ? .token : isLoopback ? .open : .closed
+    }
+
     /// Whether the address only accepts connections from this machine.
     public var isLoopback: Bool {
         host == "127.0.0.1" || host == "localhost" || host == "::1" || host.hasPrefix("127.")

@@ -73,11 +73,7 @@ struct KeyStore {
     /// Redis's answers for on-screen keys overrule the local countdown and counts.
     mutating func apply(details: [String: KeyDetail], nowMs: Int64) {
         for (name, detail) in details where keys[name] != nil {
-            guard let ttl = detail.ttlMs else {
-                forget(name, atMs: nowMs)
-                continue
-            }
-            keys[name]?.expiresAtMs = ttl >= 0 ? nowMs + Int64(ttl) : nil
+            guard setTTL(detail.ttlMs, of: name, nowMs: nowMs) else { continue }
             keys[name]?.sizeBytes = detail.sizeBytes
             keys[name]?.hits = detail.hits
             keys[name]?.misses = detail.misses
@@ -86,13 +82,19 @@ struct KeyStore {
 
     /// TTLs read for keys off screen: a key gone from Redis leaves, the others count down from here.
     mutating func apply(ttls: [String: Int?], nowMs: Int64) {
-        for (name, ttl) in ttls where keys[name] != nil {
-            guard let ttl else {
-                forget(name, atMs: nowMs)
-                continue
-            }
-            keys[name]?.expiresAtMs = ttl >= 0 ? nowMs + Int64(ttl) : nil
+        for (name, ttl) in ttls where keys[name] != nil { setTTL(ttl, of: name, nowMs: nowMs) }
+    }
+
+    /// A remaining TTL from Redis (nil: the key is gone, then it is forgotten; negative: no expiry).
+    /// Returns whether the key is still there.
+    @discardableResult
+    private mutating func setTTL(_ ttl: Int?, of name: String, nowMs: Int64) -> Bool {
+        guard let ttl else {
+            forget(name, atMs: nowMs)
+            return false
         }
+        keys[name]?.expiresAtMs = ttl >= 0 ? nowMs + Int64(ttl) : nil
+        return true
     }
 
     /// Drops the keys a pattern (or exact key) names.

@@ -1,8 +1,6 @@
 import ArgumentParser
 import CacheCore
-import CacheServer
 import DashboardRuntime
-import Foundation
 import Logging
 
 /// `cachescope` / `cachescope run`: the server on background threads and the dashboard in front.
@@ -19,26 +17,15 @@ struct Run: AsyncParsableCommand {
             throw UsageError(message: "\(problem). The dashboard needs an interactive terminal; run `cachescope serve` for the headless server.")
         }
         try FileLogHandler.bootstrap(path: logFile, level: .info)
-        let logger = Logger(label: "cachescope")
-        let signals = StopSignals()
-        let redis = try await RedisChoice.resolve(flag: options.redis, logger: logger)
-        try await redis.whileRunning {
-            guard !signals.requested else { return }
-            let host = try ServerHost(configuration: options.configuration(redis: redis.endpoint), logger: logger)
-            if let server = try await host.start(stoppingOn: signals) {
-                logger.info("serving", metadata: ["address": "http://\(options.host):\(server.port)", "redis": "\(redis.endpoint)"])
-                let session = DashboardSession(
-                    options: DashboardOptions(redis: redis.endpoint, mode: redis.mode, prefixes: ["shop"], eventsKey: options.eventsKey,
-                                              serverURL: ServerPresence.url(host: options.host, port: server.port, wildcardHost: "127.0.0.1"),
-                                              adminToken: options.adminToken))
-                signals.onStop { session.requestStop() }
-                await session.run()
-                await server.group.triggerGracefulShutdown()
-                _ = try? await server.task.value
-            }
-            host.server.shutdown()
+        try await ServerHost.serve(options, logger: Logger(label: "cachescope")) { server, redis, signals in
+            let session = DashboardSession(
+                options: DashboardOptions(redis: redis.endpoint, mode: redis.mode, prefixes: ["shop"], eventsKey: options.eventsKey,
+                                          serverURL: ServerPresence.url(host: options.host, port: server.port, wildcardHost: "127.0.0.1"),
+                                          adminToken: options.adminToken))
+            signals.onStop { session.requestStop() }
+            await session.run()
+            await server.group.triggerGracefulShutdown()
+            _ = try? await server.task.value
         }
-        withExtendedLifetime(signals) {}  // caught until the very end
-        logger.info("stopped")
     }
 }

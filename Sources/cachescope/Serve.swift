@@ -1,7 +1,5 @@
 import ArgumentParser
-import CacheServer
 import Logging
-import ServiceLifecycle
 
 /// `cachescope serve`: the product API alone, logging to stderr.
 struct Serve: AsyncParsableCommand {
@@ -18,20 +16,9 @@ struct Serve: AsyncParsableCommand {
             handler.logLevel = logLevel
             return handler
         }
-        let logger = Logger(label: "cachescope")
-        let signals = StopSignals()
-        let redis = try await RedisChoice.resolve(flag: options.redis, logger: logger)
-        try await redis.whileRunning {
-            guard !signals.requested else { return }
-            let host = try ServerHost(configuration: options.configuration(redis: redis.endpoint), logger: logger)
-            if let server = try await host.start(stoppingOn: signals) {
-                logger.info("serving", metadata: ["address": "http://\(options.host):\(server.port)", "redis": "\(redis.endpoint)", "redis_mode": "\(redis.mode)"])
-                try await server.task.value
-            }
-            host.server.shutdown()
+        try await ServerHost.serve(options, logger: Logger(label: "cachescope")) { server, _, _ in
+            try await server.task.value
         }
-        withExtendedLifetime(signals) {}  // caught until the very end
-        logger.info("stopped")
     }
 }
 

@@ -54,3 +54,26 @@ struct ServerHost {
         throw UsageError(message: "cannot listen on --host \(configuration.host) --port \(configuration.port)")
     }
 }
+
+extension ServerHost {
+    /// The life of a server, the same for `serve` and `run`: stop signals are caught first, Redis
+    /// is chosen (an embedded one is stopped however this ends), the server starts, `whileServing`
+    /// runs with it (a signal during start-up skips it), and everything stops.
+    static func serve(_ options: ServerOptions, logger: Logger,
+                      whileServing: (Running, RedisChoice, StopSignals) async throws -> Void) async throws {
+        let signals = StopSignals()
+        let redis = try await RedisChoice.resolve(flag: options.redis, logger: logger)
+        try await redis.whileRunning {
+            guard !signals.requested else { return }
+            let host = try ServerHost(configuration: options.configuration(redis: redis.endpoint), logger: logger)
+            if let server = try await host.start(stoppingOn: signals) {
+                logger.info("serving", metadata: ["address": "http://\(options.host):\(server.port)", "redis": "\(redis.endpoint)",
+                                                  "redis_mode": "\(redis.mode)"])
+                try await whileServing(server, redis, signals)
+            }
+            host.server.shutdown()
+        }
+        withExtendedLifetime(signals) {}  // caught until the very end
+        logger.info("stopped")
+    }
+}
