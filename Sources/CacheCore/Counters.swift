@@ -19,6 +19,12 @@ public struct CounterSchema: Sendable, Equatable {
     public var servers: String { "\(namespace):servers" }
     /// HASH describing one running server (see `ServerPresence`); expires unless renewed.
     public func server(_ id: String) -> String { "\(namespace):server:\(id)" }
+    /// Pub/sub channel of write fences, `{server id} {sequence}`: every near cache drops its
+    /// entries and answers on the writer's inbox (see `WriteFence`).
+    public var fences: String { "\(namespace):near:fences" }
+    /// Pub/sub channel one server listens on: `ack {sequence}` answers to its fences, and
+    /// `beat {sequence}`, its own heartbeats, which renew its near cache's lease.
+    public func inbox(_ id: String) -> String { "\(namespace):near:inbox:\(id)" }
 }
 
 /// The counter fields, as stored in the route and key hashes.

@@ -20,8 +20,8 @@ public final class CacheScopeServer: Sendable {
     let adminRedis: RedisPipeline
     /// Counters and events, batched.
     let publisherRedis: RedisPipeline
-    /// The near cache's invalidation subscription (with `--near-cache`).
-    let tracker: NearCacheTracker?
+    /// Fence answers for this server's writes and, with the near cache, its invalidations.
+    let channel: InvalidationChannel
     let beacon: PresenceBeacon
     let logger: Logger
     let schema = CounterSchema()
@@ -50,15 +50,15 @@ public final class CacheScopeServer: Sendable {
         recorder = EventRecorder(serverID: configuration.serverID)
         let flights = SingleFlight<Fill>()
         let near = configuration.nearCacheMaxAge.map { NearCache(maxAge: $0) }
-        tracker = near.map {
-            NearCacheTracker(cache: $0, redis: RedisPipeline(endpoint: configuration.redis, name: "tracking", options: .background),
-                             prefix: configuration.prefix, logger: logger)
-        }
+        let fence = WriteFence(redis: adminRedis, schema: schema, serverID: configuration.serverID)
+        channel = InvalidationChannel(
+            near: near, acks: fence.acks, redis: RedisPipeline(endpoint: configuration.redis, name: "invalidations", options: .background),
+            publisher: publisherRedis, schema: schema, serverID: configuration.serverID, prefix: configuration.prefix, logger: logger)
         beacon = PresenceBeacon(redis: publisherRedis, schema: schema, serverID: configuration.serverID, near: near,
                                 admin: configuration.adminAccess)
         cache = ResponseCache(redis: requestRedis, warmingRedis: adminRedis, schema: schema, recorder: recorder, flights: flights, pending: pending, near: near)
         invalidator = Invalidator(redis: adminRedis, schema: schema, recorder: recorder,
-                                  pending: pending, near: near, logger: logger)
+                                  pending: pending, fence: fence, near: near, logger: logger)
         let log = logger
         requestRedis.onStateChange { up in
             if up { log.info("Redis connection up") } else { log.warning("Redis connection lost; serving from the store (X-Cache: BYPASS) and retrying") }
@@ -95,7 +95,7 @@ public final class CacheScopeServer: Sendable {
     /// drains, and the publisher flushes last.
     public func services(around app: any Service) -> [any Service] {
         [EventPublisher(recorder: recorder, redis: publisherRedis, schema: schema, eventsKey: configuration.eventsKey, logger: logger),
-         InvalidationReplayer(invalidator: invalidator, pending: pending)] + (tracker.map { [$0] } ?? []) + [app, beacon]
+         InvalidationReplayer(invalidator: invalidator, pending: pending), channel, app, beacon]
     }
 
     /// Opens the Redis connections before the first request, so none pays for a connect (a PING
@@ -110,7 +110,7 @@ public final class CacheScopeServer: Sendable {
 
     /// Closes the Redis connections (after the services have finished).
     public func shutdown() {
-        for connection in [requestRedis, adminRedis, publisherRedis, tracker?.redis].compactMap({ $0 }) { connection.stop() }
+        for connection in [requestRedis, adminRedis, publisherRedis, channel.redis] { connection.stop() }
     }
 
     /// Fills the given `path?query` targets through the request path; returns the keys stored.

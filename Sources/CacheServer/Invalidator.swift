@@ -19,21 +19,24 @@ public final class PendingInvalidations: Sendable {
 }
 
 /// Deletes cache entries by key or glob pattern, with SCAN + UNLINK (never KEYS), after
-/// bumping the generation that fills check (and that in-flight loads are joined by).
+/// bumping the generation that fills check (and that in-flight loads are joined by); then
+/// waits until every server's near cache has let go of them (`WriteFence`).
 public final class Invalidator: Sendable {
     private let deletion: KeyDeletion
     private let recorder: EventRecorder
     private let pending: PendingInvalidations
+    public let fence: WriteFence
     private let near: NearCache?
     private let logger: Logger
     /// How long a write may wait on Redis before its invalidation is left to the background.
     private let deadline: Duration
 
-    public init(redis: RedisPipeline, schema: CounterSchema, recorder: EventRecorder,
-                pending: PendingInvalidations, near: NearCache? = nil, logger: Logger, deadline: Duration = .seconds(1)) {
+    init(redis: RedisPipeline, schema: CounterSchema, recorder: EventRecorder, pending: PendingInvalidations,
+         fence: WriteFence, near: NearCache? = nil, logger: Logger, deadline: Duration = .seconds(1)) {
         self.deletion = KeyDeletion(redis: redis, schema: schema)
         self.recorder = recorder
         self.pending = pending
+        self.fence = fence
         self.near = near
         self.logger = logger
         self.deadline = deadline
@@ -61,6 +64,10 @@ public final class Invalidator: Sendable {
                 return nil
             }
         }
+        guard await fenceNearCaches() else {
+            patterns.forEach(pending.append)
+            return nil
+        }
         logger.info("invalidated", metadata: ["reason": "\(reason)", "keys": "\(total)",
                                              "patterns": "\(patterns.joined(separator: " "))"])
         return total
@@ -76,7 +83,24 @@ public final class Invalidator: Sendable {
             done += 1
             logger.info("pending invalidation carried out", metadata: ["pattern": "\(pattern)", "keys": "\(deleted)"])
         }
+        // Until the near caches are told, the deletions are redone next time (they are idempotent).
+        guard done > 0, await fenceNearCaches() else { return }
         pending.remove(first: done)
+    }
+
+    /// Publishes a write fence; false if Redis did not take it. Silent near caches are waited out.
+    private func fenceNearCaches() async -> Bool {
+        do {
+            let outcome = try await fence.confirm()
+            if outcome.confirmed < outcome.expected {
+                logger.warning("near caches did not confirm an invalidation; waited out their lease", metadata: [
+                    "expected": "\(outcome.expected)", "confirmed": "\(outcome.confirmed)"])
+            }
+            return true
+        } catch {
+            logger.warning("invalidation left pending until the near caches can be told", metadata: ["error": "\(error)"])
+            return false
+        }
     }
 
     /// Deletes through the shared protocol, then records the invalidation.

@@ -1,23 +1,38 @@
 import Synchronization
 
 /// Bodies this server recently read from Redis, kept in memory so a repeated hit costs no
-/// Redis round trip (`--near-cache`). Redis keeps it honest: with server-assisted client-side
-/// caching (`CLIENT TRACKING ... BCAST`), every write, delete or expiry of a cached key by any
-/// client sends an invalidation that drops the entry here (see `NearCacheTracker`).
+/// Redis round trip (`--near-cache`, on by default). Three things keep it honest:
+/// - Redis's server-assisted client-side caching (`CLIENT TRACKING ... BCAST`): every write,
+///   delete or expiry of a cached key by any client drops the entry here (`InvalidationChannel`);
+/// - write fences: a write on any server returns only once every near cache confirmed that it
+///   dropped its entries, or once their leases ran out (`WriteFence`);
+/// - a lease: entries are served only within `lease` of a heartbeat that came back through the
+///   invalidation channel, so a server that may have missed a fence (a stall, a silent
+///   connection) stops serving from memory before the write that sent it returns.
 ///
-/// It is only enabled while that invalidation channel is confirmed open; whenever the channel
-/// drops, everything is forgotten. A read stores its body only if no invalidation arrived while
-/// it was in flight (the `generation` it started with is unchanged), so a reply that raced a
-/// change is never kept. `maxAge` bounds any entry's life whatever happens.
+/// A read stores its body only if no invalidation arrived while it was in flight, and an entry
+/// lives at most `maxAge`, and never longer than the Redis entry it copies, both counted from
+/// when the read was sent.
 public final class NearCache: Sendable {
+    /// How long a heartbeat keeps the near cache serving; a write waits this long at most for
+    /// a near cache that does not confirm its fence.
+    public static let lease: Duration = .milliseconds(500)
+
+    /// Taken before a Redis read; `store` refuses the reply if an invalidation came since.
+    public struct Ticket: Sendable {
+        let generation: UInt64
+        let sentAt: ContinuousClock.Instant
+    }
+
     private struct Entry {
         let body: [UInt8]
-        let storedAt: ContinuousClock.Instant
+        let expiresAt: ContinuousClock.Instant
     }
 
     private struct State {
         var enabled = false
         var generation: UInt64 = 0
+        var leaseEnds = ContinuousClock.Instant.now
         var entries: [String: Entry] = [:]
     }
 
@@ -30,14 +45,15 @@ public final class NearCache: Sendable {
         self.capacity = capacity
     }
 
+    /// True while the invalidation channel is confirmed open.
     public var isEnabled: Bool { state.withLock { $0.enabled } }
     public var count: Int { state.withLock { $0.entries.count } }
 
-    /// The stored body, if enabled, present and younger than `maxAge`.
+    /// The stored body, if enabled, within the lease, present and not expired.
     public func body(for key: String, now: ContinuousClock.Instant = .now) -> [UInt8]? {
         state.withLock { state in
-            guard state.enabled, let entry = state.entries[key] else { return nil }
-            guard now - entry.storedAt < maxAge else {
+            guard state.enabled, now < state.leaseEnds, let entry = state.entries[key] else { return nil }
+            guard now < entry.expiresAt else {
                 state.entries[key] = nil
                 return nil
             }
@@ -46,16 +62,19 @@ public final class NearCache: Sendable {
     }
 
     /// Taken before a Redis read: nil while disabled (then nothing will be stored).
-    public func readStarted() -> UInt64? {
-        state.withLock { $0.enabled ? $0.generation : nil }
+    public func readStarted(now: ContinuousClock.Instant = .now) -> Ticket? {
+        state.withLock { $0.enabled ? Ticket(generation: $0.generation, sentAt: now) : nil }
     }
 
-    /// Keeps a body read from Redis, unless an invalidation arrived since `readStarted`.
-    public func store(_ body: [UInt8], for key: String, readAt generation: UInt64, now: ContinuousClock.Instant = .now) {
+    /// Keeps a body read from Redis, unless an invalidation arrived since `readStarted`; for at
+    /// most `maxAge`, or `redisTTL` (what the Redis entry had left) if shorter.
+    public func store(_ body: [UInt8], for key: String, ticket: Ticket, redisTTL: Duration? = nil) {
+        let life = min(maxAge, redisTTL ?? maxAge)
+        guard life > .zero else { return }
         state.withLock { state in
-            guard state.enabled, state.generation == generation else { return }
+            guard state.enabled, state.generation == ticket.generation else { return }
             if state.entries.count >= capacity && state.entries[key] == nil { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[key] = Entry(body: body, storedAt: now)
+            state.entries[key] = Entry(body: body, expiresAt: ticket.sentAt + life)
         }
     }
 
@@ -75,12 +94,19 @@ public final class NearCache: Sendable {
         }
     }
 
-    /// Turns it on once invalidations are known to arrive; off (and empty) when they may not.
-    public func setEnabled(_ enabled: Bool) {
+    /// A heartbeat sent at `sentAt` came back: every fence published before it was handled.
+    public func renewLease(sentAt: ContinuousClock.Instant) {
+        state.withLock { $0.leaseEnds = max($0.leaseEnds, sentAt + Self.lease) }
+    }
+
+    /// On once invalidations are known to arrive (subscribed at `since`, which starts the
+    /// lease); off (and empty) when they may not.
+    public func setEnabled(_ enabled: Bool, since: ContinuousClock.Instant = .now) {
         state.withLock { state in
             state.enabled = enabled
             state.generation &+= 1
             state.entries.removeAll()
+            state.leaseEnds = enabled ? since + Self.lease : since
         }
     }
 }

@@ -66,10 +66,15 @@ public final class ResponseCache: Sendable {
         // While an invalidation has not reached Redis, entries there may be stale: bypass.
         if pending.isEmpty {
             if let body = near?.body(for: key) { return hit(body) }
-            let nearGeneration = near?.readStarted()
-            if let reply = try? await redis.send(RedisCommand("GET", key)) {
-                if case .bulk(let body) = reply {
-                    if let nearGeneration { near?.store(body, for: key, readAt: nearGeneration) }
+            let ticket = near?.readStarted()
+            // The near cache keeps a copy no longer than Redis does: it needs the entry's TTL too.
+            let read = ticket == nil ? [RedisCommand("GET", key)] : [RedisCommand("GET", key), RedisCommand("PTTL", key)]
+            if let replies = try? await redis.send(read) {
+                if case .bulk(let body) = replies[0] {
+                    if let ticket, let ttl = replies.last?.int {
+                        // -1: the entry has no expiry, only `maxAge` bounds the copy.
+                        near?.store(body, for: key, ticket: ticket, redisTTL: ttl == -1 ? nil : .milliseconds(ttl))
+                    }
                     return hit(body)
                 }
                 let (fill, shared) = try await load(request, recording: .fill, via: redis)

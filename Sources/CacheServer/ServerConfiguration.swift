@@ -19,8 +19,9 @@ public struct ServerConfiguration: Sendable {
     public var ttlJitter = 0.0
     /// How long a request waits on Redis (connect or reply) before it is served from the store (`BYPASS`).
     public var requestTimeout: Duration = RedisPipeline.Options.requestPath.ioTimeout
-    /// Keep hit bodies in memory for at most this long, invalidated by Redis (nil = off).
-    public var nearCacheMaxAge: Duration?
+    /// Keep hit bodies in memory for at most this long, invalidated by Redis and confirmed by
+    /// every write (nil = off: every hit reads Redis).
+    public var nearCacheMaxAge: Duration? = .seconds(1)
     /// Adds `GET /bench/static`, the no-Redis floor `make bench` compares the hit path to.
     public var benchmarkRoute = false
     public var serverID = String(UUID().uuidString.prefix(8)).lowercased()

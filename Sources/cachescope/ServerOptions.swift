@@ -36,8 +36,8 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("ttl-jitter"), help: "Add up to this fraction of the TTL at random to each fill, 0-1 (e.g. 0.1).")
     var ttlJitter = 0.0
 
-    @Option(name: .customLong("near-cache"), help: "Also keep hit bodies in this process for at most this long (e.g. 1s), dropped as soon as Redis reports a change (client-side caching). Default: off.")
-    var nearCache: String?
+    @Option(name: .customLong("near-cache"), help: "Also keep hit bodies in this process for at most this long, dropped as soon as Redis reports a change; every write waits until all near caches dropped what it changed. 0 or off: every hit reads Redis.")
+    var nearCache = "1s"
 
     @Flag(name: .customLong("bench-route"), help: .hidden)
     var benchRoute = false
@@ -47,8 +47,8 @@ struct ServerOptions: ParsableArguments {
         guard DurationText.parse(originDelay) != nil else {
             throw ValidationError("--origin-delay must be a duration like 200ms, 1s or 0, not '\(originDelay)'")
         }
-        if let nearCache, (DurationText.parse(nearCache) ?? .zero) <= .zero {
-            throw ValidationError("--near-cache must be a positive duration like 500ms or 1s, not '\(nearCache)'")
+        guard nearCache == "off" || DurationText.parse(nearCache) != nil else {
+            throw ValidationError("--near-cache must be a duration like 500ms or 1s, or 0 or off, not '\(nearCache)'")
         }
         guard (0...1).contains(ttlJitter) else { throw ValidationError("--ttl-jitter must be between 0 and 1, not \(ttlJitter)") }
         guard !eventsKey.isEmpty else { throw ValidationError("--events-key must not be empty") }
@@ -70,7 +70,7 @@ struct ServerOptions: ParsableArguments {
         if !warmTargets.isEmpty { configuration.warmTargets = warmTargets }
         configuration.eventsKey = eventsKey
         configuration.ttlJitter = ttlJitter
-        configuration.nearCacheMaxAge = nearCache.flatMap(DurationText.parse)
+        configuration.nearCacheMaxAge = DurationText.parse(nearCache).flatMap { $0 > .zero ? $0 : nil }
         configuration.benchmarkRoute = benchRoute
         return configuration
     }

@@ -40,7 +40,12 @@ import TestSupport
             #expect(routes["/products"]?["fills"] as? Int == 2)
             #expect(routes["/products"]?["hit_rate"] as? Double == 33.33)
             #expect(routes["/categories"]?["hits"] as? Int == 1)
-            #expect((stats["near_cache"] as? [String: Any])?["active"] as? Bool == false)  // off unless --near-cache
+            let near = stats["near_cache"] as? [String: Any]
+            #expect(near?["active"] as? Bool == true)  // on by default
+            #expect(near?["max_age_ms"] as? Int == 1000)
+            let fences = stats["write_fences"] as? [String: Int]
+            #expect(fences?["published"] == 1)  // the POST's
+            #expect(fences?["waited_out"] == 0)
         }
     }
 

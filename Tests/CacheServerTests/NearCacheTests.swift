@@ -1,3 +1,4 @@
+import CacheCore
 import CacheServer
 import Foundation
 import RedisClient
@@ -13,25 +14,51 @@ import TestSupport
         cache.setEnabled(true)
         let raced = cache.readStarted()!
         cache.invalidate(["shop:/other:e3b0c442"])  // any invalidation during a read: the reply may be stale
-        cache.store(body, for: "k", readAt: raced)
+        cache.store(body, for: "k", ticket: raced)
         #expect(cache.body(for: "k") == nil)
-        cache.store(body, for: "k", readAt: cache.readStarted()!)
+        cache.store(body, for: "k", ticket: cache.readStarted()!)
         #expect(cache.body(for: "k") == body)
         cache.invalidate(["k"])
         #expect(cache.body(for: "k") == nil)
-        cache.store(body, for: "k", readAt: cache.readStarted()!)
+        cache.store(body, for: "k", ticket: cache.readStarted()!)
+        cache.flush()  // a fence from a write anywhere
+        #expect(cache.body(for: "k") == nil)
+        cache.store(body, for: "k", ticket: cache.readStarted()!)
         cache.setEnabled(false)  // the channel dropped: forget everything
         cache.setEnabled(true)
         #expect(cache.body(for: "k") == nil)
     }
 
-    @Test func entriesLiveAtMostMaxAge() {
-        let cache = NearCache(maxAge: .milliseconds(500))
-        cache.setEnabled(true)
+    /// An entry lives `maxAge`, or what Redis had left if shorter, counted from when the read was sent.
+    @Test func entriesLiveAtMostMaxAgeAndNeverPastTheRedisEntry() {
+        let cache = NearCache(maxAge: .milliseconds(400))
         let start = ContinuousClock.now
-        cache.store(body, for: "k", readAt: cache.readStarted()!, now: start)
-        #expect(cache.body(for: "k", now: start + .milliseconds(499)) == body)
-        #expect(cache.body(for: "k", now: start + .milliseconds(500)) == nil)
+        cache.setEnabled(true, since: start)
+        cache.store(body, for: "k", ticket: cache.readStarted(now: start)!)
+        #expect(cache.body(for: "k", now: start + .milliseconds(399)) == body)
+        #expect(cache.body(for: "k", now: start + .milliseconds(400)) == nil)
+        cache.store(body, for: "k", ticket: cache.readStarted(now: start)!, redisTTL: .milliseconds(150))
+        #expect(cache.body(for: "k", now: start + .milliseconds(149)) == body)
+        #expect(cache.body(for: "k", now: start + .milliseconds(150)) == nil)
+        cache.store(body, for: "gone", ticket: cache.readStarted(now: start)!, redisTTL: .milliseconds(-2))
+        #expect(cache.body(for: "gone", now: start) == nil)
+    }
+
+    /// Serving needs a heartbeat echoed within the lease: a server that may have missed a fence
+    /// stops serving from memory before the write that sent it returns.
+    @Test func servesOnlyWithinTheLeaseOfTheLastEchoedHeartbeat() {
+        let cache = NearCache(maxAge: .seconds(30))
+        let start = ContinuousClock.now
+        cache.setEnabled(true, since: start)
+        cache.store(body, for: "k", ticket: cache.readStarted(now: start)!)
+        #expect(cache.body(for: "k", now: start + NearCache.lease - .milliseconds(1)) == body)
+        #expect(cache.body(for: "k", now: start + NearCache.lease) == nil)
+        let beat = start + .milliseconds(300)
+        cache.renewLease(sentAt: beat)
+        #expect(cache.body(for: "k", now: beat + NearCache.lease - .milliseconds(1)) == body)
+        cache.renewLease(sentAt: start)  // a late echo of an older beat never shortens it
+        #expect(cache.body(for: "k", now: beat + NearCache.lease - .milliseconds(1)) == body)
+        #expect(cache.body(for: "k", now: beat + NearCache.lease) == nil)
     }
 
     /// With `--near-cache`, repeated hits stop costing Redis GETs, and a delete by another Redis
@@ -81,6 +108,59 @@ import TestSupport
             try await waitUntil { server.server.cache.near?.isEnabled == false }
             #expect(try await server.get("/products").header("X-Cache") == "BYPASS")
             await server.stop()
+        }
+    }
+
+    /// The write fence: when a write on A returns, B's near cache has already let go, even of
+    /// keys the write did not touch (Redis's own tracking message is asynchronous; the fence is not),
+    /// and B's next read is fresh. Round after round, as a user alternating servers would see it.
+    @Test func aWriteOnOneServerIsSeenAtOnceByAnother() async throws {
+        try await withServer { b, redis in
+            let a = try await TestServer.start(redis: redis.endpoint, databasePath: b.server.configuration.databasePath)
+            try await waitUntil { a.server.cache.near?.isEnabled == true && b.server.cache.near?.isEnabled == true }
+            for round in 1...10 {
+                try await fillNearCache(of: b, with: ["/products", "/products/1"])
+                #expect(try await a.send("POST", "/products", json: #"{"name": "Round \#(round)", "price": 1}"#).status == 201)
+                #expect(a.server.invalidator.fence.waitedOut == 0, "B did not answer A's fence")
+                #expect(b.server.cache.near?.count == 0, "B still held near entries when A's write returned")
+                let listing = try await b.get("/products")
+                #expect(listing.json["count"] as? Int == 5 + round)
+                #expect(listing.header("X-Cache") == "MISS")
+            }
+            await a.stop()
+        }
+    }
+
+    /// A near cache that never answers (a stalled or cut-off server) is waited out for the length
+    /// of its lease, after which it cannot be serving from memory any more; then the write returns.
+    @Test func aSilentNearCacheIsWaitedOutForItsLease() async throws {
+        try await withServer { server, redis in
+            try await waitUntil { server.server.cache.near?.isEnabled == true }
+            #expect(try await server.send("POST", "/products", json: #"{"name": "Answered", "price": 1}"#).status == 201)
+            #expect(server.server.invalidator.fence.waitedOut == 0)  // its own near cache answered
+
+            let silent = RedisPipeline(endpoint: redis.endpoint, name: "silent", options: .background)
+            silent.onPush { _ in }
+            #expect(try await silent.send(RedisCommand("SUBSCRIBE", CounterSchema().fences)).elements.first?.string == "subscribe")
+            let waited = ContinuousClock.now
+            #expect(try await server.send("POST", "/products", json: #"{"name": "Waited", "price": 1}"#).status == 201)
+            let took = ContinuousClock.now - waited
+            #expect(took >= NearCache.lease)
+            #expect(took < NearCache.lease + .seconds(1))
+            #expect(server.server.invalidator.fence.waitedOut == 1)
+            silent.stop()
+        }
+    }
+
+    /// Requests `paths` on `server` until each is kept in its near cache.
+    func fillNearCache(of server: TestServer, with paths: [String]) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        for path in paths {
+            let key = try server.server.catalog.resolve(target: path).key.description
+            repeat {
+                _ = try await server.get(path)
+            } while server.server.cache.near?.body(for: key) == nil && ContinuousClock.now < deadline
+            #expect(server.server.cache.near?.body(for: key) != nil)
         }
     }
 

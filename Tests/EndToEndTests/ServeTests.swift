@@ -56,7 +56,7 @@ import TestSupport
             (["serve", "--origin-delay", "soon"], "--origin-delay"),
             (["serve", "--redis", "http://nope"], "--redis"),
             (["serve", "--ttl-jitter", "3"], "--ttl-jitter"),
-            (["serve", "--near-cache", "0"], "--near-cache"),
+            (["serve", "--near-cache", "later"], "--near-cache"),
             (["serve", "--log-level", "loud"], "--log-level"),
             (["load", "--url", "http://127.0.0.1:1", "--duration", "1s"], "--url"),
             // Found only once the server is set up; Redis is never reached (logs off).
