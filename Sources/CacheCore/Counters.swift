@@ -22,9 +22,12 @@ public struct CounterSchema: Sendable, Equatable {
     /// Pub/sub channel of write fences, `{server id} {sequence}`: every near cache drops its
     /// entries and answers on the writer's inbox (see `WriteFence`).
     public var fences: String { "\(namespace):near:fences" }
-    /// Pub/sub channel one server listens on: `ack {sequence}` answers to its fences, and
-    /// `beat {sequence}`, its own heartbeats, which renew its near cache's lease.
+    /// Pub/sub channel one server listens on: `ack {sequence} {server id}`, a near cache's answer to
+    /// one of its fences, and `beat {sequence}`, its own heartbeats, which renew its near cache's lease.
     public func inbox(_ id: String) -> String { "\(namespace):near:inbox:\(id)" }
+    /// SORTED SET of the servers whose near cache may be serving, scored by their last heartbeat
+    /// (Redis's clock, ms): the answers a fence must wait for.
+    public var nearCaches: String { "\(namespace):near:members" }
 }
 
 /// The counter fields, as stored in the route and key hashes.

@@ -7,17 +7,38 @@ import Synchronization
 /// One subscribed Redis connection that brings this server what other writers tell it: the
 /// answers to its own write fences (on every server, so that any write can wait for them) and,
 /// with a near cache, Redis's invalidations of the cache prefix (`CLIENT TRACKING` in broadcast
-/// mode, redirected here), other servers' fences, and its own heartbeats, which renew the near
-/// cache's lease. The near cache is on only while this subscription is confirmed, and is
-/// emptied the moment the connection drops; then it subscribes again.
+/// mode, redirected here) and other servers' fences. Every server also sends itself a heartbeat
+/// through it every 100 ms: its echo renews the near cache's lease, a heartbeat also registers
+/// the near cache as one that fences must wait for, and a channel that stops echoing is rebuilt
+/// (a connection can die without a word). The near cache is on only while the subscription is
+/// confirmed and registered, and is emptied the moment the connection drops.
 public final class InvalidationChannel: Service, Sendable {
     static let trackingChannel = "__redis__:invalidate"
     /// How often a heartbeat goes out: several per lease, so one slow echo does not end it.
     static let beatInterval: Duration = .milliseconds(100)
+    /// No echo for this long: the connection is presumed dead and rebuilt.
+    static let silenceLimit: Duration = NearCache.lease * 3
+
+    /// Registers a near cache (when ARGV[1], the server id, is not empty) and publishes the heartbeat.
+    /// KEYS[1]: the near caches' sorted set; ARGV: server id or '', inbox channel, message.
+    static let beatScript = WriteFence.redisNow + """
+        if ARGV[1] ~= '' then
+          redis.call('ZADD', KEYS[1], now, ARGV[1])
+          redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60000)
+        end
+        return redis.call('PUBLISH', ARGV[2], ARGV[3])
+        """
+
+    private struct Beats {
+        var last: UInt64 = 0
+        /// Heartbeats on their way, by sequence, with when each was sent.
+        var sent: [UInt64: ContinuousClock.Instant] = [:]
+        var lastEcho = ContinuousClock.now
+    }
 
     let near: NearCache?
     let acks: FenceAcks
-    /// Subscribed: nothing is sent on it after SUBSCRIBE, so every later reply is a message.
+    /// Subscribed: after the SUBSCRIBEs only pub/sub messages arrive on it.
     let redis: RedisPipeline
     /// Sends fence answers and heartbeats (a subscribed connection cannot publish).
     let publisher: RedisPipeline
@@ -26,8 +47,8 @@ public final class InvalidationChannel: Service, Sendable {
     let prefix: String
     let logger: Logger
     private let subscribed = Atomic(false)
-    /// Heartbeats on their way, by sequence, with when each was sent.
-    private let beats = Mutex<(last: UInt64, sent: [UInt64: ContinuousClock.Instant])>((0, [:]))
+    private let beats = Mutex(Beats())
+    private let refusalLogged = Atomic(false)
 
     init(near: NearCache?, acks: FenceAcks, redis: RedisPipeline, publisher: RedisPipeline, schema: CounterSchema,
          serverID: String, prefix: String, logger: Logger) {
@@ -40,29 +61,29 @@ public final class InvalidationChannel: Service, Sendable {
         self.prefix = prefix
         self.logger = logger
         redis.onPush { [weak self] message in self?.handle(message) }
-        redis.onStateChange { [weak self] up in
-            guard !up, let self else { return }
-            subscribed.store(false, ordering: .relaxed)
-            near?.setEnabled(false)
-        }
+        redis.onStateChange { [weak self] up in if !up { self?.lost() } }
     }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if !subscribed.load(ordering: .relaxed) || !redis.isUp {
-                await subscribe()
-            } else if near != nil {
-                await beat()
-            }
+            if !subscribed.load(ordering: .relaxed) || !redis.isUp { await subscribe() }
+            if subscribed.load(ordering: .relaxed) { await beat() }
             try? await Task.sleep(for: subscribed.load(ordering: .relaxed) ? Self.beatInterval : .milliseconds(250))
         }
+        if near != nil { _ = try? await publisher.send(RedisCommand("ZREM", schema.nearCaches, serverID)) }
         redis.stop()
     }
 
-    /// With a near cache: `CLIENT TRACKING on REDIRECT <own id> BCAST PREFIX <prefix>:`, then
-    /// one SUBSCRIBE per channel (each gets exactly one reply).
+    /// The connection dropped, or is presumed dead: nothing may be served from memory.
+    private func lost() {
+        subscribed.store(false, ordering: .relaxed)
+        near?.setEnabled(false)
+    }
+
+    /// With a near cache: `CLIENT TRACKING on REDIRECT <own id> BCAST PREFIX <prefix>:`; then one
+    /// SUBSCRIBE per channel, each checked by name. A refusal leaves the connection in an unknown
+    /// state, so it is dropped and the next attempt starts afresh.
     private func subscribe() async {
-        let sentAt = ContinuousClock.now
         do {
             var commands: [RedisCommand] = []
             var channels = [schema.inbox(serverID)]
@@ -73,60 +94,75 @@ public final class InvalidationChannel: Service, Sendable {
             }
             commands += channels.map { RedisCommand("SUBSCRIBE", $0) }
             let replies = try await redis.send(commands)
-            guard replies.count == commands.count, !replies.contains(where: \.isError),
-                  replies.suffix(channels.count).allSatisfy({ $0.elements.first?.string == "subscribe" }) else {
-                logger.warning("near cache and write fences stay off: Redis refused the subscription", metadata: ["reply": "\(replies)"])
+            let confirmed = replies.suffix(channels.count).map { $0.elements.prefix(2).map { $0.string ?? "" } }
+            guard !replies.contains(where: \.isError), confirmed == channels.map({ ["subscribe", $0] }) else {
+                let message = "near cache and write fences wait: Redis refused the subscription (near cache needs Redis 6 or later)"
+                logger.log(level: refusalLogged.exchange(true, ordering: .relaxed) ? .debug : .warning, "\(message)",
+                           metadata: ["reply": "\(replies)"])
+                redis.reconnect()
                 return
             }
-            near?.setEnabled(true, since: sentAt)
+            beats.withLock { $0.lastEcho = .now }
             subscribed.store(true, ordering: .relaxed)
-            // The connection may have dropped while this task was resuming: its handler's
-            // `setEnabled(false)` would then have come first. Nothing reconnects it but this task.
-            if !redis.isUp {
-                subscribed.store(false, ordering: .relaxed)
-                near?.setEnabled(false)
-                return
-            }
-            if near != nil { logger.info("near cache on: Redis sends invalidations for \(prefix):*") }
+            // The connection may have dropped while this task was resuming, before the flag was set.
+            if !redis.isUp { lost() }
         } catch {
             logger.debug("invalidation channel waits for Redis", metadata: ["error": "\(error)"])
         }
     }
 
-    /// Publishes a heartbeat to this server's own inbox; its echo renews the lease (`handle`).
+    /// Publishes a heartbeat to this server's own inbox (registering the near cache); turns the
+    /// near cache on after its first registration; rebuilds a connection that stopped echoing.
     private func beat() async {
         let now = ContinuousClock.now
-        let sequence = beats.withLock { beats in
+        let (sequence, silent) = beats.withLock { beats in
             beats.last += 1
             beats.sent = beats.sent.filter { now - $0.value < NearCache.lease }
             beats.sent[beats.last] = now
-            return beats.last
+            return (beats.last, now - beats.lastEcho > Self.silenceLimit)
         }
-        _ = try? await publisher.send(RedisCommand("PUBLISH", schema.inbox(serverID), "beat \(sequence)"))
+        if silent {
+            logger.warning("invalidation channel silent; reconnecting")
+            lost()
+            redis.reconnect()
+            return
+        }
+        let command = RedisCommand("EVAL", Self.beatScript, "1", schema.nearCaches, near == nil ? "" : serverID,
+                                   schema.inbox(serverID), "beat \(sequence)")
+        guard let reply = try? await publisher.send(command), !reply.isError, let near, !near.isEnabled else { return }
+        // Registered, by Redis's clock, no earlier than `now`, where the lease starts.
+        near.setEnabled(true, since: now)
+        if !subscribed.load(ordering: .relaxed) || !redis.isUp {
+            near.setEnabled(false)
+        } else {
+            logger.info("near cache on: Redis sends invalidations for \(prefix):*")
+        }
     }
 
     /// `["message", channel, payload]`, in the order Redis published them.
     func handle(_ message: RedisReply) {
         let parts = message.elements
         guard parts.count == 3, parts[0].string == "message", let channel = parts[1].string else { return }
+        let words = (parts[2].string ?? "").split(separator: " ").map(String.init)
         switch channel {
         case Self.trackingChannel:
             // The keys that changed; a null list means FLUSHDB/FLUSHALL.
             if case .array(let keys) = parts[2] { near?.invalidate(keys.compactMap(\.string)) } else { near?.flush() }
         case schema.fences:
             // "{writer} {sequence}": forget everything (writes are rare), then answer the writer.
-            let words = (parts[2].string ?? "").split(separator: " ")
-            guard words.count == 2 else { return }
-            near?.flush()
-            let answer = RedisCommand("PUBLISH", schema.inbox(String(words[0])), "ack \(words[1])")
+            guard words.count == 2, let near else { return }
+            near.flush()
+            let answer = RedisCommand("PUBLISH", schema.inbox(words[0]), "ack \(words[1]) \(serverID)")
             Task { [publisher] in _ = try? await publisher.send(answer) }
         case schema.inbox(serverID):
-            let words = (parts[2].string ?? "").split(separator: " ")
-            guard words.count == 2, let sequence = UInt64(words[1]) else { return }
-            if words[0] == "ack" {
-                acks.acknowledged(sequence)
-            } else if words[0] == "beat", let sentAt = beats.withLock({ $0.sent.removeValue(forKey: sequence) }) {
-                near?.renewLease(sentAt: sentAt)
+            if words.count == 3, words[0] == "ack", let sequence = UInt64(words[1]) {
+                acks.acknowledged(sequence, by: words[2])
+            } else if words.count == 2, words[0] == "beat", let sequence = UInt64(words[1]) {
+                let sentAt = beats.withLock { beats in
+                    beats.lastEcho = .now
+                    return beats.sent.removeValue(forKey: sequence)
+                }
+                if let sentAt { near?.renewLease(sentAt: sentAt) }
             }
         default:
             break

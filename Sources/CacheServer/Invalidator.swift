@@ -66,6 +66,9 @@ public final class Invalidator: Sendable {
         }
         guard await fenceNearCaches() else {
             patterns.forEach(pending.append)
+            // The deletions went through, so Redis's tracking tells the near caches; give that the
+            // time of a lease, the longest a near cache may go on without hearing from Redis.
+            try? await Task.sleep(for: NearCache.lease)
             return nil
         }
         logger.info("invalidated", metadata: ["reason": "\(reason)", "keys": "\(total)",

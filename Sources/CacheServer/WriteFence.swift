@@ -4,19 +4,33 @@ import Synchronization
 
 /// Makes a write's invalidation reach every near cache before the write returns, on any server.
 ///
-/// After the keys are deleted in Redis, the writer publishes a fence; `PUBLISH` answers with the
-/// number of near caches subscribed. Each one empties itself and answers on the writer's inbox
-/// (`InvalidationChannel`). The writer waits for all answers, or for `NearCache.lease` if some
-/// stay silent: a near cache that has not handled the fence cannot renew its lease past then,
-/// so it has stopped serving from memory by the time the write returns. A near cache that
-/// subscribes after the fence only holds reads made after the delete.
+/// After the keys are deleted in Redis, the writer publishes a fence and, in the same script,
+/// reads which near caches may be serving: those whose last heartbeat Redis saw within one lease
+/// (`InvalidationChannel` registers each near cache before it serves, and with every heartbeat).
+/// Each near cache empties itself on the fence and answers on the writer's inbox. The writer waits
+/// for all of them, or for `NearCache.lease` if some stay silent: a near cache that has not handled
+/// the fence cannot renew its lease past then, so it has stopped serving from memory by the time
+/// the write returns. One that registers after the fence only holds reads made after the delete.
 public final class WriteFence: Sendable {
     public struct Outcome: Equatable, Sendable {
-        /// Near caches subscribed when the fence was published.
+        /// Near caches that may have been serving when the fence was published.
         public let expected: Int
         /// Those that answered within the lease.
         public let confirmed: Int
     }
+
+    /// Redis's clock in ms as `now`, so that no two servers' clocks are ever compared.
+    static let redisNow = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+        """
+
+    /// KEYS[1]: the near caches' sorted set; ARGV: fence channel, message, lease in ms.
+    static let publishScript = redisNow + """
+        redis.call('PUBLISH', ARGV[1], ARGV[2])
+        return redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[3]), '+inf')
+        """
 
     let redis: RedisPipeline
     let schema: CounterSchema
@@ -35,33 +49,37 @@ public final class WriteFence: Sendable {
     func confirm() async throws -> Outcome {
         let sequence = acks.open()
         defer { acks.close(sequence) }
-        guard let expected = try await redis.call("PUBLISH", schema.fences, "\(serverID) \(sequence)").int else {
-            throw RedisError.connectionLost("PUBLISH answered without a count")
-        }
-        let confirmed = await acks.wait(for: sequence, count: expected, until: .now + NearCache.lease)
+        let reply = try await redis.send(RedisCommand(
+            "EVAL", Self.publishScript, "1", schema.nearCaches,
+            schema.fences, "\(serverID) \(sequence)", String(NearCache.lease.wholeMilliseconds))).orThrow()
+        let expected = Set(reply.elements.compactMap(\.string))
+        let confirmed = await acks.wait(for: sequence, from: expected, until: .now + NearCache.lease)
         tally.withLock {
             $0.published += 1
-            if confirmed < expected { $0.waitedOut += 1 }
+            if confirmed < expected.count { $0.waitedOut += 1 }
         }
-        return Outcome(expected: expected, confirmed: confirmed)
+        return Outcome(expected: expected.count, confirmed: confirmed)
     }
 
     public var published: Int { tally.withLock { $0.published } }
     public var waitedOut: Int { tally.withLock { $0.waitedOut } }
 }
 
-/// Counts the answers to this server's open fences and wakes the writer waiting on one.
+/// Collects the answers to this server's open fences and wakes the writer waiting on one.
 final class FenceAcks: Sendable {
     private struct Fence {
-        var acks = 0
-        var needed = Int.max
+        var answered: Set<String> = []
+        var needed: Set<String>?
         var waiter: CheckedContinuation<Int, Never>?
+
+        var isComplete: Bool { needed.map { $0.isSubset(of: answered) } ?? false }
+        var confirmed: Int { needed.map { $0.intersection(answered).count } ?? 0 }
     }
 
     private let fences = Mutex<[UInt64: Fence]>([:])
     private let lastSequence = Atomic<UInt64>(0)
 
-    /// A new fence, open before it is published: answers may beat `PUBLISH`'s reply.
+    /// A new fence, open before it is published: answers may beat the publish's reply.
     func open() -> UInt64 {
         let sequence = lastSequence.add(1, ordering: .relaxed).newValue
         fences.withLock { $0[sequence] = Fence() }
@@ -72,23 +90,23 @@ final class FenceAcks: Sendable {
         finish(sequence)
     }
 
-    /// One near cache answered (unknown or closed fences are ignored).
-    func acknowledged(_ sequence: UInt64) {
+    /// Server `id`'s near cache answered (unknown or closed fences are ignored).
+    func acknowledged(_ sequence: UInt64, by id: String) {
         let ready = fences.withLock { fences -> (CheckedContinuation<Int, Never>, Int)? in
             guard var fence = fences[sequence] else { return nil }
-            fence.acks += 1
-            if fence.acks >= fence.needed, let waiter = fence.waiter {
+            fence.answered.insert(id)
+            if fence.isComplete, let waiter = fence.waiter {
                 fences[sequence] = nil
-                return (waiter, fence.acks)
+                return (waiter, fence.confirmed)
             }
             fences[sequence] = fence
             return nil
         }
-        if let (waiter, acks) = ready { waiter.resume(returning: acks) }
+        if let (waiter, confirmed) = ready { waiter.resume(returning: confirmed) }
     }
 
-    /// Waits until `count` answers came or `deadline` passed; returns how many came.
-    func wait(for sequence: UInt64, count: Int, until deadline: ContinuousClock.Instant) async -> Int {
+    /// Waits until every server in `needed` answered or `deadline` passed; returns how many did.
+    func wait(for sequence: UInt64, from needed: Set<String>, until deadline: ContinuousClock.Instant) async -> Int {
         let timer = Task {
             guard (try? await Task.sleep(until: deadline)) != nil else { return }
             self.finish(sequence)
@@ -97,11 +115,11 @@ final class FenceAcks: Sendable {
         return await withCheckedContinuation { waiter in
             let ready = fences.withLock { fences -> Int? in
                 guard var fence = fences[sequence] else { return 0 }  // already past the deadline
-                if fence.acks >= count {
+                fence.needed = needed
+                if fence.isComplete {
                     fences[sequence] = nil
-                    return fence.acks
+                    return fence.confirmed
                 }
-                fence.needed = count
                 fence.waiter = waiter
                 fences[sequence] = fence
                 return nil
@@ -113,6 +131,6 @@ final class FenceAcks: Sendable {
     /// Removes the fence, waking its waiter with the answers so far.
     private func finish(_ sequence: UInt64) {
         let fence = fences.withLock { $0.removeValue(forKey: sequence) }
-        if let fence, let waiter = fence.waiter { waiter.resume(returning: fence.acks) }
+        if let fence, let waiter = fence.waiter { waiter.resume(returning: fence.confirmed) }
     }
 }

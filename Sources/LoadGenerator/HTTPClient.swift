@@ -39,11 +39,19 @@ public final class HTTPClient: Sendable {
         request.httpBody = body
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await session.data(for: request)
-        let http = response as? HTTPURLResponse
-        var fields: [String: String] = [:]
-        for (name, value) in http?.allHeaderFields ?? [:] { fields["\(name)"] = "\(value)" }
-        return Response(status: http?.statusCode ?? 0, headers: fields, body: data)
+        // The completion-handler form, not `data(for:)`: on Linux that one cancels its URLSessionTask
+        // from inside Swift's task-cancellation lock, and the cancel waits on the session's queue,
+        // which may itself wait on that lock to complete another request: a deadlock (seen when
+        // Ctrl-C cancelled `load`). A cancelled caller's request runs to its end (at most `timeout`).
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, any Error>) in
+            session.dataTask(with: request) { data, response, error in
+                if let error { return continuation.resume(throwing: error) }
+                let http = response as? HTTPURLResponse
+                var fields: [String: String] = [:]
+                for (name, value) in http?.allHeaderFields ?? [:] { fields["\(name)"] = "\(value)" }
+                continuation.resume(returning: Response(status: http?.statusCode ?? 0, headers: fields, body: data ?? Data()))
+            }.resume()
+        }
     }
 
     public func get(_ url: String) async throws -> Response { try await send("GET", url) }

@@ -54,8 +54,8 @@ public final class RedisPipeline: Sendable {
         status.onChange(handler)
     }
 
-    /// Called on the event loop with each reply no command is waiting for: the messages of a
-    /// subscribed connection. Send nothing after SUBSCRIBE, or replies and messages would interleave.
+    /// Called on the event loop with each pub/sub message (`message`/`pmessage`), and with any other
+    /// reply no command is waiting for. Messages never complete a command, even one that is pending.
     public func onPush(_ handler: @escaping @Sendable (RedisReply) -> Void) {
         status.onPush(handler)
     }
@@ -80,6 +80,13 @@ public final class RedisPipeline: Sendable {
     @discardableResult
     public func call(_ words: String...) async throws -> RedisReply {
         try await send(RedisCommand(words)).orThrow()
+    }
+
+    /// Drops the connection (failing what is in flight); the next command opens a new one. For a
+    /// subscribed connection whose state is in doubt.
+    public func reconnect() {
+        let core = self.core
+        core.eventLoop.execute { core.value.dropConnection(RedisError.connectionLost("reset by its owner"), backOff: false) }
     }
 
     /// Closes the connection once everything already sent is answered; later sends fail.
@@ -239,6 +246,7 @@ private final class PipelineCore {
         buffer.withUnsafeReadableBytes { reader.feed($0) }
         do {
             while let reply = try reader.next() {
+                if reply.isPubSubMessage, status.push(reply) { continue }
                 guard let head = inFlight.first else {
                     if status.push(reply) { continue }
                     throw RedisError.connectionLost("unexpected reply")
@@ -338,7 +346,7 @@ private final class PipelineCore {
         dropConnection(RedisError.connectionLost("\(endpoint) closed the connection"), backOff: !inFlight.isEmpty)
     }
 
-    private func dropConnection(_ error: any Error, backOff: Bool = true) {
+    func dropConnection(_ error: any Error, backOff: Bool = true) {
         guard let channel else { return }
         self.channel = nil
         outgoing = nil

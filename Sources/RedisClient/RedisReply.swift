@@ -42,6 +42,13 @@ public enum RedisReply: Sendable, Equatable {
         if case .error = self { return true }
         return false
     }
+
+    /// A pub/sub message (`["message", channel, payload]` or `["pmessage", pattern, channel, payload]`),
+    /// which arrives on a subscribed connection whenever it is published, between replies or not.
+    var isPubSubMessage: Bool {
+        guard case .array(let parts) = self, let kind = parts.first?.string else { return false }
+        return kind == "message" || kind == "pmessage"
+    }
 }
 
 /// Why a Redis call did not produce a reply.

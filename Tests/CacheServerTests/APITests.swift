@@ -40,12 +40,8 @@ import TestSupport
             #expect(routes["/products"]?["fills"] as? Int == 2)
             #expect(routes["/products"]?["hit_rate"] as? Double == 33.33)
             #expect(routes["/categories"]?["hits"] as? Int == 1)
-            let near = stats["near_cache"] as? [String: Any]
-            #expect(near?["active"] as? Bool == true)  // on by default
-            #expect(near?["max_age_ms"] as? Int == 1000)
-            let fences = stats["write_fences"] as? [String: Int]
-            #expect(fences?["published"] == 1)  // the POST's
-            #expect(fences?["waited_out"] == 0)
+            #expect((stats["near_cache"] as? [String: Any])?["max_age_ms"] as? Int == 1000)  // on by default
+            #expect((stats["write_fences"] as? [String: Int])?["published"] == 1)  // the POST's
         }
     }
 
