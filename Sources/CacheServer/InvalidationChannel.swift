@@ -8,9 +8,9 @@ import Synchronization
 /// answers to its own write fences (on every server, so that any write can wait for them) and,
 /// with a near cache, Redis's invalidations of the cache prefix (`CLIENT TRACKING` in broadcast
 /// mode, redirected here) and other servers' fences. Every server also sends itself a heartbeat
-/// through it every 100 ms: its echo renews the near cache's lease, a heartbeat also registers
-/// the near cache as one that fences must wait for, and a channel that stops echoing is rebuilt
-/// (a connection can die without a word). The near cache is on only while the subscription is
+/// through it every 100 ms: its echo renews the near cache's lease, and a channel that stops
+/// echoing is rebuilt (a connection can die without a word). Every tenth heartbeat, and each one
+/// until the near cache is on, also registers it as one that fences must wait for. The near cache is on only while the subscription is
 /// confirmed and registered, and is emptied the moment the connection drops.
 public final class InvalidationChannel: Service, Sendable {
     static let trackingChannel = "__redis__:invalidate"
@@ -19,14 +19,16 @@ public final class InvalidationChannel: Service, Sendable {
     /// No echo for this long: the connection is presumed dead and rebuilt.
     static let silenceLimit: Duration = NearCache.lease * 3
 
-    /// Registers a near cache (when ARGV[1], the server id, is not empty) and publishes the heartbeat.
+    /// Publishes the heartbeat and, if the inbox is still subscribed and ARGV[1] (a server id) is
+    /// not empty, registers that near cache. Returns the number of subscribers (0: the inbox is gone).
     /// KEYS[1]: the near caches' sorted set; ARGV: server id or '', inbox channel, message.
     static let beatScript = WriteFence.redisNow + """
-        if ARGV[1] ~= '' then
+        local listeners = redis.call('PUBLISH', ARGV[2], ARGV[3])
+        if listeners > 0 and ARGV[1] ~= '' then
           redis.call('ZADD', KEYS[1], now, ARGV[1])
           redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60000)
         end
-        return redis.call('PUBLISH', ARGV[2], ARGV[3])
+        return listeners
         """
 
     private struct Beats {
@@ -111,8 +113,9 @@ public final class InvalidationChannel: Service, Sendable {
         }
     }
 
-    /// Publishes a heartbeat to this server's own inbox (registering the near cache); turns the
-    /// near cache on after its first registration; rebuilds a connection that stopped echoing.
+    /// Publishes a heartbeat to this server's own inbox (registering the near cache now and then);
+    /// turns the near cache on after its first registration; rebuilds a connection that stopped
+    /// echoing, or whose subscription Redis no longer has.
     private func beat() async {
         let now = ContinuousClock.now
         let (sequence, silent) = beats.withLock { beats in
@@ -127,9 +130,17 @@ public final class InvalidationChannel: Service, Sendable {
             redis.reconnect()
             return
         }
-        let command = RedisCommand("EVAL", Self.beatScript, "1", schema.nearCaches, near == nil ? "" : serverID,
+        let registers = near.map { !$0.isEnabled || sequence % 10 == 0 } ?? false
+        let command = RedisCommand("EVAL", Self.beatScript, "1", schema.nearCaches, registers ? serverID : "",
                                    schema.inbox(serverID), "beat \(sequence)")
-        guard let reply = try? await publisher.send(command), !reply.isError, let near, !near.isEnabled else { return }
+        guard let listeners = (try? await publisher.send(command))?.int else { return }
+        if listeners == 0 {
+            logger.warning("invalidation channel no longer subscribed; reconnecting")
+            lost()
+            redis.reconnect()
+            return
+        }
+        guard let near, !near.isEnabled else { return }
         // Registered, by Redis's clock, no earlier than `now`, where the lease starts.
         near.setEnabled(true, since: now)
         if !subscribed.load(ordering: .relaxed) || !redis.isUp {

@@ -6,16 +6,33 @@ import Synchronization
 /// Invalidations that could not reach Redis yet, in order. While any is pending the cache is
 /// bypassed, so nothing stale can be served before they are carried out.
 public final class PendingInvalidations: Sendable {
-    private let patterns = Mutex<[String]>([])
+    struct Entry: Sendable {
+        let id: UInt64
+        let pattern: String
+    }
+
+    private let state = Mutex<(lastID: UInt64, entries: [Entry])>((0, []))
 
     public init() {}
 
-    public var isEmpty: Bool { patterns.withLock { $0.isEmpty } }
-    public var count: Int { patterns.withLock { $0.count } }
+    public var isEmpty: Bool { state.withLock { $0.entries.isEmpty } }
+    public var count: Int { state.withLock { $0.entries.count } }
 
-    func append(_ pattern: String) { patterns.withLock { $0.append(pattern) } }
-    func snapshot() -> [String] { patterns.withLock { $0 } }
-    func remove(first count: Int) { patterns.withLock { $0.removeFirst(min(count, $0.count)) } }
+    func append(_ pattern: String) {
+        state.withLock { state in
+            state.lastID += 1
+            state.entries.append(Entry(id: state.lastID, pattern: pattern))
+        }
+    }
+
+    func snapshot() -> [Entry] { state.withLock { $0.entries } }
+
+    /// Removes those carried out, by identity: two replays may run at once (a write's and the
+    /// background one), and neither may remove what the other queued after its snapshot.
+    func remove(_ done: [Entry]) {
+        let ids = Set(done.map(\.id))
+        state.withLock { $0.entries.removeAll { ids.contains($0.id) } }
+    }
 }
 
 /// Deletes cache entries by key or glob pattern, with SCAN + UNLINK (never KEYS), after
@@ -48,6 +65,8 @@ public final class Invalidator: Sendable {
     public func invalidate(_ patterns: [String], reason: String) async -> Int? {
         // Redis will say so too, but this write must not wait for that message before it answers.
         defer { near?.flush() }
+        // Earlier invalidations first: this write must not return before they are carried out either.
+        if !pending.isEmpty { await replayPending() }
         guard pending.isEmpty else {
             patterns.forEach(pending.append)
             return nil
@@ -80,15 +99,15 @@ public final class Invalidator: Sendable {
     public func replayPending() async {
         let queued = pending.snapshot()
         guard !queued.isEmpty else { return }
-        var done = 0
-        for pattern in queued {
-            guard let deleted = try? await delete(pattern, until: .now + deadline) else { break }
-            done += 1
-            logger.info("pending invalidation carried out", metadata: ["pattern": "\(pattern)", "keys": "\(deleted)"])
+        var done: [PendingInvalidations.Entry] = []
+        for entry in queued {
+            guard let deleted = try? await delete(entry.pattern, until: .now + deadline) else { break }
+            done.append(entry)
+            logger.info("pending invalidation carried out", metadata: ["pattern": "\(entry.pattern)", "keys": "\(deleted)"])
         }
         // Until the near caches are told, the deletions are redone next time (they are idempotent).
-        guard done > 0, await fenceNearCaches() else { return }
-        pending.remove(first: done)
+        guard !done.isEmpty, await fenceNearCaches() else { return }
+        pending.remove(done)
     }
 
     /// Publishes a write fence; false if Redis did not take it. Silent near caches are waited out.

@@ -47,6 +47,8 @@ public final class NearCache: Sendable {
 
     /// True while the invalidation channel is confirmed open.
     public var isEnabled: Bool { state.withLock { $0.enabled } }
+    /// True while it may answer from memory: enabled and within its lease.
+    public var isServing: Bool { state.withLock { $0.enabled && ContinuousClock.now < $0.leaseEnds } }
     public var count: Int { state.withLock { $0.entries.count } }
 
     /// The stored body, if enabled, within the lease, present and not expired.

@@ -46,7 +46,7 @@ public final class PresenceBeacon: Service, Sendable {
     func announce() async {
         guard let url = url.withLock({ $0 }) else { return }
         let presence = ServerPresence(id: serverID, url: url, nearCacheMs: near.map { $0.maxAge.wholeMilliseconds } ?? 0,
-                                      nearCacheActive: near?.isEnabled ?? false, startedMs: startedMs, admin: admin)
+                                      nearCacheActive: near?.isServing ?? false, startedMs: startedMs, admin: admin)
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
         let key = schema.server(serverID)
         _ = try? await redis.send([

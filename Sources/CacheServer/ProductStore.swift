@@ -29,20 +29,41 @@ public final class ProductStore: Sendable {
     ]
 
     public init(path: String, originDelay: Duration) throws {
-        database = try DatabasePool(path: path)
+        database = try Self.open(path)
         self.originDelay = originDelay
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("create products") { db in
-            try db.create(table: "products") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("name", .text).notNull()
-                t.column("price", .double).notNull()
-                t.column("featured", .boolean).notNull().defaults(to: false)
-                t.column("category", .text).notNull()
+        // Checked and created in one exclusive transaction: of servers starting together on a new
+        // file, exactly one creates and seeds it.
+        try database.writeWithoutTransaction { db in
+            try db.inTransaction(.exclusive) {
+                if try !db.tableExists("products") {
+                    try db.create(table: "products") { t in
+                        t.autoIncrementedPrimaryKey("id")
+                        t.column("name", .text).notNull()
+                        t.column("price", .double).notNull()
+                        t.column("featured", .boolean).notNull().defaults(to: false)
+                        t.column("category", .text).notNull()
+                    }
+                    for product in Self.seed { try product.insert(db) }
+                }
+                return .commit
             }
-            for product in Self.seed { try product.insert(db) }
         }
-        try migrator.migrate(database)
+    }
+
+    /// Servers sharing the store may start together on a new file: the one that does not get the
+    /// lock waits for it instead of failing. The busy timeout covers queries, but not switching a
+    /// new file to WAL, which answers "busy" at once: that is retried for as long.
+    private static func open(_ path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && ContinuousClock.now < deadline {
+                usleep(10_000)  // start-up, before any request: nothing else waits on this thread
+            }
+        }
     }
 
     public func products(featured: Bool?, category: String?) async throws -> [Product] {

@@ -5,8 +5,8 @@ import Synchronization
 /// Makes a write's invalidation reach every near cache before the write returns, on any server.
 ///
 /// After the keys are deleted in Redis, the writer publishes a fence and, in the same script,
-/// reads which near caches may be serving: those whose last heartbeat Redis saw within one lease
-/// (`InvalidationChannel` registers each near cache before it serves, and with every heartbeat).
+/// reads which near caches may be serving: those registered within `membership`
+/// (`InvalidationChannel` registers each near cache before it serves, and every second).
 /// Each near cache empties itself on the fence and answers on the writer's inbox. The writer waits
 /// for all of them, or for `NearCache.lease` if some stay silent: a near cache that has not handled
 /// the fence cannot renew its lease past then, so it has stopped serving from memory by the time
@@ -19,6 +19,11 @@ public final class WriteFence: Sendable {
         public let confirmed: Int
     }
 
+    /// How recently a near cache must have registered to be waited for. Any near cache that can
+    /// still serve renewed its lease within the last 500 ms, and registers at least every second; the
+    /// window is wider than that so that a step of Redis's wall clock does not drop live ones.
+    public static let membership: Duration = .seconds(5)
+
     /// Redis's clock in ms as `now`, so that no two servers' clocks are ever compared.
     static let redisNow = """
         local t = redis.call('TIME')
@@ -26,7 +31,7 @@ public final class WriteFence: Sendable {
 
         """
 
-    /// KEYS[1]: the near caches' sorted set; ARGV: fence channel, message, lease in ms.
+    /// KEYS[1]: the near caches' sorted set; ARGV: fence channel, message, membership window in ms.
     static let publishScript = redisNow + """
         redis.call('PUBLISH', ARGV[1], ARGV[2])
         return redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[3]), '+inf')
@@ -51,7 +56,7 @@ public final class WriteFence: Sendable {
         defer { acks.close(sequence) }
         let reply = try await redis.send(RedisCommand(
             "EVAL", Self.publishScript, "1", schema.nearCaches,
-            schema.fences, "\(serverID) \(sequence)", String(NearCache.lease.wholeMilliseconds))).orThrow()
+            schema.fences, "\(serverID) \(sequence)", String(Self.membership.wholeMilliseconds))).orThrow()
         let expected = Set(reply.elements.compactMap(\.string))
         let confirmed = await acks.wait(for: sequence, from: expected, until: .now + NearCache.lease)
         tally.withLock {

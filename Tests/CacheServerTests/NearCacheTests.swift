@@ -134,8 +134,8 @@ import TestSupport
 
     /// A near cache that Redis lists (it sent a heartbeat within the lease) but that never answers
     /// (a stalled server, or one whose subscription died unnoticed) is waited out for the length of
-    /// its lease, after which it cannot be serving from memory; then the write returns. Once its
-    /// heartbeats stop for a lease, writes no longer wait for it.
+    /// its lease, after which it cannot be serving from memory; then the write returns. Once it
+    /// has not registered for the membership window, writes no longer wait for it.
     @Test func aSilentNearCacheIsWaitedOutForItsLease() async throws {
         try await withServer { server, _ in
             try await waitUntil { server.server.cache.near?.isEnabled == true }
@@ -158,7 +158,7 @@ import TestSupport
 
             heartbeats.cancel()
             _ = await heartbeats.value
-            try await Task.sleep(for: NearCache.lease)
+            try await Task.sleep(for: WriteFence.membership)
             #expect(try await server.send("POST", "/products", json: #"{"name": "Not waited", "price": 1}"#).status == 201)
             #expect(server.server.invalidator.fence.published == 2)
             #expect(server.server.invalidator.fence.waitedOut == 1, "waited for a near cache that stopped its heartbeats")
