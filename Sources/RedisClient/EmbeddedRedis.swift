@@ -32,9 +32,13 @@ public final class EmbeddedRedis: @unchecked Sendable {
     public var processIdentifier: Int32? { lock.withLock { process?.pid } }
 
     private static let privateFolderPrefix = "cachescope-"
+    /// In a private folder once its server answers: `{owner pid} {redis-server pid}`.
+    private static let ownerFile = "owner"
 
-    /// A fresh unix socket path in a new private temporary directory.
+    /// A fresh unix socket path in a new private temporary directory. The servers of earlier runs
+    /// that were killed outright (SIGKILL leaves no chance to stop them) are stopped first.
     public static func privateSocket() throws -> Listen {
+        sweepOrphans(in: FileManager.default.temporaryDirectory)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent(privateFolderPrefix + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
@@ -55,7 +59,12 @@ public final class EmbeddedRedis: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
             if !child.isRunning { throw RedisError.unavailable("redis-server exited at start (is \(listen) in use?)") }
-            if await Self.ping(endpoint) == .status("PONG") { return }
+            if await Self.ping(endpoint) == .status("PONG") {
+                if let folder = privateFolder {
+                    try? "\(getpid()) \(child.pid)".write(to: folder.appendingPathComponent(Self.ownerFile), atomically: true, encoding: .utf8)
+                }
+                return
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         await stop()
@@ -68,9 +77,35 @@ public final class EmbeddedRedis: @unchecked Sendable {
         await child.terminate()
         if case .unixSocket(let path) = listen {
             try? FileManager.default.removeItem(atPath: path)
-            // The folder `privateSocket` made for it, once empty (rmdir leaves anything else alone).
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-            if folder.lastPathComponent.hasPrefix(Self.privateFolderPrefix) { rmdir(folder.path) }
+        }
+        // The folder `privateSocket` made for it, once empty (rmdir leaves anything else alone).
+        if let folder = privateFolder {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(Self.ownerFile))
+            rmdir(folder.path)
+        }
+    }
+
+    /// The folder `privateSocket` made for this server, if it listens in one.
+    private var privateFolder: URL? {
+        guard case .unixSocket(let path) = listen else { return nil }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        return folder.lastPathComponent.hasPrefix(Self.privateFolderPrefix) ? folder : nil
+    }
+
+    /// Stops the server of every private folder whose owner process is gone, and removes the folder.
+    /// A folder without an owner file (its server is starting) is left alone, and a process is only
+    /// signalled if it still is the redis-server of that folder's socket.
+    static func sweepOrphans(in temporary: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        for name in names where name.hasPrefix(privateFolderPrefix) {
+            let folder = temporary.appendingPathComponent(name)
+            guard let owner = try? String(contentsOf: folder.appendingPathComponent(ownerFile), encoding: .utf8) else { continue }
+            let pids = owner.split(separator: " ").compactMap { pid_t($0) }
+            guard pids.count == 2, kill(pids[0], 0) == -1, errno == ESRCH else { continue }
+            let socket = folder.appendingPathComponent("redis.sock").path
+            let command = (try? String(contentsOfFile: "/proc/\(pids[1])/cmdline", encoding: .utf8)) ?? ""
+            if command.contains(socket) { kill(pids[1], SIGTERM) }
+            try? FileManager.default.removeItem(at: folder)
         }
     }
 
