@@ -25,12 +25,15 @@ struct KeyStore {
     /// The largest TTL seen in any fill or warm: the last-resort total for a TTL bar.
     private(set) var largestTTLms: Int?
     /// Keys removed lately: when, so a SCAN step or event older than the delete cannot bring them
-    /// back, and their counts, which a refill continues (Redis keeps a key's counters across deletes).
+    /// back, and their counts, which a refill continues (Redis keeps a key's counters across deletes),
+    /// and their size, the best guess for a refill until Redis is asked (a key invalidated often is
+    /// seldom there when the dashboard asks).
     private var removed: [String: Removal] = [:]
     private struct Removal {
         let atMs: Int64
         let hits: Int
         let misses: Int
+        let sizeBytes: Int?
     }
     static let rememberRemovalMs: Int64 = 10_000
 
@@ -47,7 +50,8 @@ struct KeyStore {
         case .hit, .miss, .coalesced, .fill, .warm:
             guard isWatched(event.key), removed[event.key].map({ $0.atMs < event.timestampMs }) ?? true else { return }
             var key = keys[event.key] ?? TrackedKey(name: event.key, route: Self.route(ofKey: event.key),
-                                                    hits: removed[event.key]?.hits ?? 0, misses: removed[event.key]?.misses ?? 0)
+                                                    hits: removed[event.key]?.hits ?? 0, misses: removed[event.key]?.misses ?? 0,
+                                                    sizeBytes: removed[event.key]?.sizeBytes)
             if !event.route.isEmpty { key.route = event.route }
             switch event.outcome {
             case .hit: key.hits += 1
@@ -105,7 +109,8 @@ struct KeyStore {
     private mutating func forget(_ name: String, atMs: Int64) {
         let earlier = removed[name]
         removed[name] = Removal(atMs: max(earlier?.atMs ?? atMs, atMs), hits: keys[name]?.hits ?? earlier?.hits ?? 0,
-                                misses: keys[name]?.misses ?? earlier?.misses ?? 0)
+                                misses: keys[name]?.misses ?? earlier?.misses ?? 0,
+                                sizeBytes: keys[name]?.sizeBytes ?? earlier?.sizeBytes)
         keys[name] = nil
     }
 

@@ -31,15 +31,17 @@ import Testing
     #expect(rows.contains { $0.hasPrefix("shop:/??????:e3b0c442") })
 }
 
-@Test func aRefilledKeyKeepsItsCounts() {
+@Test func aRefilledKeyKeepsItsCountsAndLastKnownSize() {
     var state = makeState()
     let key = "shop:/products:e3b0c442"
     poll(&state, at: t0, details: [:])
     poll(&state, at: t0, events: [event(.miss, key, at: t0), event(.hit, key, at: t0 + 1), event(.hit, key, at: t0 + 2)])
+    poll(&state, at: t0 + 10, details: [key: KeyDetail(ttlMs: 60_000, sizeBytes: 584, hits: 2, misses: 1, fills: 1)])
     poll(&state, at: t0 + 100, events: [event(.invalidate, key, at: t0 + 50), event(.fill, key, ttlMs: 60_000, at: t0 + 60),
                                         event(.hit, key, at: t0 + 70)])
     let row = render(state).lines[6]
     #expect(row.contains("    3     1"), "the counts go on from before the refill, as Redis's counters do: \(row)")
+    #expect(row.contains("584B"), "the size last read stands until Redis is asked again: \(row)")
 }
 
 @Test func aRedisRestartForgetsWhatItKnew() {
