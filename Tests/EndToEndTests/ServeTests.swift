@@ -75,7 +75,9 @@ import TestSupport
     private func expectUsageError(_ arguments: [String], naming flag: String) async throws {
         let log = Scratch.path("flags-\(UUID().uuidString).log")
         let child = try ChildProcess(path: Binary.path, arguments: arguments, outputPath: log)
-        #expect(await child.wait(timeout: .seconds(10)) == 2, "\(arguments)")
+        let code = await child.wait(timeout: .seconds(10))
+        #expect(code == 2, "\(arguments)")
+        if code == nil { await child.terminate() }  // it started instead: leave nothing running
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(output.contains(flag), "\(arguments): \(output)")
         #expect(output.split(separator: "\n").count == 1, "\(arguments): \(output)")
