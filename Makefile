@@ -4,7 +4,7 @@ APT_PACKAGES := libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux c
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: deps build release run serve test bench clean
+.PHONY: deps build release run serve test bench freshness clean
 
 ## Install the system packages that are missing (Debian/Ubuntu).
 deps:
@@ -41,6 +41,12 @@ bench: deps
 	$(SWIFT) build -c release
 	scripts/bench.sh .build/release/cachescope
 	NEAR_CACHE=off scripts/bench.sh .build/release/cachescope
+
+## Cross-server freshness under load: three servers on one Redis, a writer and four readers, with pub/sub
+## kills, stopped servers and Redis restarts (5 scenarios x 30 s); fails on a stale read while Redis is up.
+freshness: deps
+	$(SWIFT) build -c release
+	scripts/freshness.py .build/release/cachescope
 
 clean:
 	rm -rf .build
