@@ -581,7 +581,8 @@ def main():
     except KeyboardInterrupt:
         print("freshness: interrupted", file=sys.stderr)
         return 130
-    except RuntimeError as e:
+    except (RuntimeError, OSError, ValueError, sqlite3.Error) as e:
+        # The cluster could not be run or read: no verdict, which is not the same as a stale read.
         print(f"freshness: error: {e}", file=sys.stderr)
         return 2
     finally:
@@ -589,9 +590,9 @@ def main():
     total = sum(violations.values())
     checked = f"; self-check {'FAILED in ' + ', '.join(failed_checks) if failed_checks else 'OK'}" \
         if args.self_check else ""
-    if total:
+    if total or failed_checks:
         where = ", ".join(f"{name} {n}" for name, n in violations.items() if n)
-        print(f"freshness: FAIL, {total} stale reads while Redis was up ({where}){checked}")
+        print(f"freshness: FAIL, {total} stale reads while Redis was up ({where or 'none'}){checked}")
     else:
         scenarios = f"{len(violations)} scenario" + ("s" if len(violations) > 1 else "")
         print(f"freshness: PASS, no stale read while Redis was up in {scenarios} "

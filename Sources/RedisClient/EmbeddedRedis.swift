@@ -32,16 +32,18 @@ public final class EmbeddedRedis: @unchecked Sendable {
     public var processIdentifier: Int32? { lock.withLock { process?.pid } }
 
     private static let privateFolderPrefix = "cachescope-"
-    /// In a private folder once its server answers: `{owner pid} {redis-server pid}`.
+    /// In each private folder, from its creation: the pid of the process it belongs to.
     private static let ownerFile = "owner"
 
-    /// A fresh unix socket path in a new private temporary directory. The servers of earlier runs
-    /// that were killed outright (SIGKILL leaves no chance to stop them) are stopped first.
-    public static func privateSocket() throws -> Listen {
-        sweepOrphans(in: FileManager.default.temporaryDirectory)
+    /// A fresh unix socket path in a new private temporary directory, owned by this process. The
+    /// servers of earlier runs that were killed outright (SIGKILL leaves no chance to stop them)
+    /// are stopped first.
+    public static func privateSocket() async throws -> Listen {
+        await sweepOrphans(in: FileManager.default.temporaryDirectory)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent(privateFolderPrefix + UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        try String(getpid()).write(to: dir.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8)
         return .unixSocket(dir.appendingPathComponent("redis.sock").path)
     }
 
@@ -59,12 +61,7 @@ public final class EmbeddedRedis: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
             if !child.isRunning { throw RedisError.unavailable("redis-server exited at start (is \(listen) in use?)") }
-            if await Self.ping(endpoint) == .status("PONG") {
-                if let folder = privateFolder {
-                    try? "\(getpid()) \(child.pid)".write(to: folder.appendingPathComponent(Self.ownerFile), atomically: true, encoding: .utf8)
-                }
-                return
-            }
+            if await Self.ping(endpoint) == .status("PONG") { return }
             try await Task.sleep(for: .milliseconds(20))
         }
         await stop()
@@ -92,19 +89,22 @@ public final class EmbeddedRedis: @unchecked Sendable {
         return folder.lastPathComponent.hasPrefix(Self.privateFolderPrefix) ? folder : nil
     }
 
-    /// Stops the server of every private folder whose owner process is gone, and removes the folder.
-    /// A folder without an owner file (its server is starting) is left alone, and a process is only
-    /// signalled if it still is the redis-server of that folder's socket.
-    static func sweepOrphans(in temporary: URL) {
+    /// Shuts down the server of every private folder whose owner process is gone, through the
+    /// folder's own socket (so it is that folder's server, whatever its pid or process title), and
+    /// removes the folder once nothing answers there. Folders of live processes are left alone.
+    static func sweepOrphans(in temporary: URL) async {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
         for name in names where name.hasPrefix(privateFolderPrefix) {
             let folder = temporary.appendingPathComponent(name)
-            guard let owner = try? String(contentsOf: folder.appendingPathComponent(ownerFile), encoding: .utf8) else { continue }
-            let pids = owner.split(separator: " ").compactMap { pid_t($0) }
-            guard pids.count == 2, kill(pids[0], 0) == -1, errno == ESRCH else { continue }
-            let socket = folder.appendingPathComponent("redis.sock").path
-            let command = (try? String(contentsOfFile: "/proc/\(pids[1])/cmdline", encoding: .utf8)) ?? ""
-            if command.contains(socket) { kill(pids[1], SIGTERM) }
+            guard let text = try? String(contentsOf: folder.appendingPathComponent(ownerFile), encoding: .utf8),
+                  let owner = pid_t(text), kill(owner, 0) == -1, errno == ESRCH else { continue }
+            let orphan = RedisEndpoint(address: .unix(path: folder.appendingPathComponent("redis.sock").path))
+            if await answers(orphan) {
+                let connection = RedisPipeline(endpoint: orphan, name: "sweep", options: .init(ioTimeout: .milliseconds(500)))
+                _ = try? await connection.send(RedisCommand("SHUTDOWN", "NOSAVE"))  // answered by closing
+                connection.stop()
+            }
+            guard await !answers(orphan) else { continue }  // a later run tries again
             try? FileManager.default.removeItem(at: folder)
         }
     }

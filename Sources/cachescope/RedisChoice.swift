@@ -36,7 +36,7 @@ struct RedisChoice {
             return RedisChoice(endpoint: local, embedded: nil)
         }
         guard EmbeddedRedis.locateServer() != nil else { throw Failure(description: "\(EmbeddedRedis.NotInstalled())") }
-        let embedded = EmbeddedRedis(listen: try EmbeddedRedis.privateSocket())
+        let embedded = EmbeddedRedis(listen: try await EmbeddedRedis.privateSocket())
         try await embedded.start()
         logger.info("started an embedded redis-server (no persistence)", metadata: ["address": "\(embedded.endpoint)"])
         return RedisChoice(endpoint: embedded.endpoint, embedded: embedded)

@@ -4,21 +4,22 @@ import Testing
 
 @Suite struct EmbeddedRedisTests {
     /// A run killed outright (SIGKILL) cannot stop its embedded redis-server; the next run that
-    /// needs one stops it and removes its folder, and leaves the server of a live run alone.
+    /// needs one shuts it down through its socket and removes its folder, and leaves the server of
+    /// a live run alone.
     @Test func theNextRunStopsAServerWhoseOwnerIsGone() async throws {
-        let orphanListen = try EmbeddedRedis.privateSocket()
+        let orphanListen = try await EmbeddedRedis.privateSocket()
         let orphan = EmbeddedRedis(listen: orphanListen)
         try await orphan.start()
-        let live = EmbeddedRedis(listen: try EmbeddedRedis.privateSocket())
+        let live = EmbeddedRedis(listen: try await EmbeddedRedis.privateSocket())
         try await live.start()
-        guard case .unixSocket(let path) = orphanListen, let redisPID = orphan.processIdentifier else { return }
+        guard case .unixSocket(let path) = orphanListen else { return }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         // Its owner is now a process that has exited.
         let gone = try ChildProcess(path: "/bin/true", arguments: [])
         _ = await gone.wait(timeout: .seconds(5))
-        try "\(gone.pid) \(redisPID)".write(to: folder.appendingPathComponent("owner"), atomically: true, encoding: .utf8)
+        try "\(gone.pid)".write(to: folder.appendingPathComponent("owner"), atomically: true, encoding: .utf8)
 
-        let next = try EmbeddedRedis.privateSocket()
+        let next = try await EmbeddedRedis.privateSocket()
         let deadline = ContinuousClock.now + .seconds(5)
         while await EmbeddedRedis.answers(orphan.endpoint) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
@@ -29,6 +30,6 @@ import Testing
 
         await orphan.stop()
         await live.stop()
-        if case .unixSocket(let nextPath) = next { rmdir(URL(fileURLWithPath: nextPath).deletingLastPathComponent().path) }
+        if case .unixSocket(let nextPath) = next { try? FileManager.default.removeItem(at: URL(fileURLWithPath: nextPath).deletingLastPathComponent()) }
     }
 }
