@@ -127,7 +127,7 @@ extension CacheScopeServer {
             "server": configuration.serverID,
             "pending_invalidations": pending.count,
             "near_cache": cache.near.map { near -> [String: Any] in
-                ["active": near.isServing, "entries": near.count, "max_age_ms": near.maxAge.wholeMilliseconds]
+                ["active": near.isServing, "entries": near.count, "bytes": near.bytes, "max_age_ms": near.maxAge.wholeMilliseconds]
             } ?? ["active": false],
             "write_fences": ["published": invalidator.fence.published, "waited_out": invalidator.fence.waitedOut],
         ]

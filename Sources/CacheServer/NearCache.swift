@@ -34,15 +34,28 @@ public final class NearCache: Sendable {
         var generation: UInt64 = 0
         var leaseEnds = ContinuousClock.Instant.now
         var entries: [String: Entry] = [:]
+        /// Bytes of keys and bodies held, kept under `capacityBytes`.
+        var bytes = 0
+
+        mutating func removeAll() {
+            entries.removeAll(keepingCapacity: true)
+            bytes = 0
+        }
+
+        mutating func remove(_ key: String) {
+            if let entry = entries.removeValue(forKey: key) { bytes -= key.utf8.count + entry.body.count }
+        }
     }
 
     public let maxAge: Duration
-    public let capacity: Int
+    /// What the bodies may take in memory (32 MiB by default). A body that does not fit empties the
+    /// cache first: entries live a second or so anyway, and the hot ones come back at the next hit.
+    public let capacityBytes: Int
     private let state = Mutex(State())
 
-    public init(maxAge: Duration, capacity: Int = 10_000) {
+    public init(maxAge: Duration, capacityBytes: Int = 32 << 20) {
         self.maxAge = maxAge
-        self.capacity = capacity
+        self.capacityBytes = capacityBytes
     }
 
     /// True while the invalidation channel is confirmed open.
@@ -50,13 +63,14 @@ public final class NearCache: Sendable {
     /// True while it may answer from memory: enabled and within its lease.
     public var isServing: Bool { state.withLock { $0.enabled && ContinuousClock.now < $0.leaseEnds } }
     public var count: Int { state.withLock { $0.entries.count } }
+    public var bytes: Int { state.withLock { $0.bytes } }
 
     /// The stored body, if enabled, within the lease, present and not expired.
     public func body(for key: String, now: ContinuousClock.Instant = .now) -> [UInt8]? {
         state.withLock { state in
             guard state.enabled, now < state.leaseEnds, let entry = state.entries[key] else { return nil }
             guard now < entry.expiresAt else {
-                state.entries[key] = nil
+                state.remove(key)
                 return nil
             }
             return entry.body
@@ -72,11 +86,14 @@ public final class NearCache: Sendable {
     /// most `maxAge`, or `redisTTL` (what the Redis entry had left) if shorter.
     public func store(_ body: [UInt8], for key: String, ticket: Ticket, redisTTL: Duration? = nil) {
         let life = min(maxAge, redisTTL ?? maxAge)
-        guard life > .zero else { return }
+        let size = key.utf8.count + body.count
+        guard life > .zero, size <= capacityBytes else { return }
         state.withLock { state in
             guard state.enabled, state.generation == ticket.generation else { return }
-            if state.entries.count >= capacity && state.entries[key] == nil { state.entries.removeAll(keepingCapacity: true) }
+            state.remove(key)
+            if state.bytes + size > capacityBytes { state.removeAll() }
             state.entries[key] = Entry(body: body, expiresAt: ticket.sentAt + life)
+            state.bytes += size
         }
     }
 
@@ -84,7 +101,7 @@ public final class NearCache: Sendable {
     public func invalidate(_ keys: [String]) {
         state.withLock { state in
             state.generation &+= 1
-            for key in keys { state.entries[key] = nil }
+            for key in keys { state.remove(key) }
         }
     }
 
@@ -92,7 +109,7 @@ public final class NearCache: Sendable {
     public func flush() {
         state.withLock { state in
             state.generation &+= 1
-            state.entries.removeAll()
+            state.removeAll()
         }
     }
 
@@ -107,7 +124,7 @@ public final class NearCache: Sendable {
         state.withLock { state in
             state.enabled = enabled
             state.generation &+= 1
-            state.entries.removeAll()
+            state.removeAll()
             state.leaseEnds = enabled ? since + Self.lease : since
         }
     }

@@ -44,6 +44,27 @@ import TestSupport
         #expect(cache.body(for: "gone", now: start) == nil)
     }
 
+    /// Memory stays within the byte budget whatever is stored, and a key stored again is counted once.
+    @Test func bodiesStayWithinTheByteBudget() {
+        let cache = NearCache(maxAge: .seconds(5), capacityBytes: 100)
+        cache.setEnabled(true, since: .now + .seconds(60))
+        let thirty = [UInt8](repeating: 1, count: 30)
+        for index in 0..<10 {
+            cache.store(thirty, for: "k\(index)", ticket: cache.readStarted()!)  // 32 bytes each
+            #expect(cache.bytes <= 100)
+            #expect(cache.body(for: "k\(index)") == thirty)
+        }
+        cache.store(thirty, for: "k9", ticket: cache.readStarted()!)
+        #expect(cache.bytes == 32 * cache.count)
+        cache.store([UInt8](repeating: 2, count: 101), for: "big", ticket: cache.readStarted()!)
+        #expect(cache.body(for: "big") == nil)  // never fits: not kept, and nothing else dropped for it
+        #expect(cache.body(for: "k9") == thirty)
+        cache.invalidate(["k9"])
+        #expect(cache.bytes == 32 * cache.count)
+        cache.flush()
+        #expect(cache.bytes == 0)
+    }
+
     /// Serving needs a heartbeat echoed within the lease: a server that may have missed a fence
     /// stops serving from memory before the write that sent it returns.
     @Test func servesOnlyWithinTheLeaseOfTheLastEchoedHeartbeat() {
