@@ -91,10 +91,6 @@ final class FenceAcks: Sendable {
         return sequence
     }
 
-    func close(_ sequence: UInt64) {
-        finish(sequence)
-    }
-
     /// Server `id`'s near cache answered (unknown or closed fences are ignored).
     func acknowledged(_ sequence: UInt64, by id: String) {
         let ready = fences.withLock { fences -> (CheckedContinuation<Int, Never>, Int)? in
@@ -114,7 +110,7 @@ final class FenceAcks: Sendable {
     func wait(for sequence: UInt64, from needed: Set<String>, until deadline: ContinuousClock.Instant) async -> Int {
         let timer = Task {
             guard (try? await Task.sleep(until: deadline)) != nil else { return }
-            self.finish(sequence)
+            self.close(sequence)
         }
         defer { timer.cancel() }
         return await withCheckedContinuation { waiter in
@@ -134,7 +130,7 @@ final class FenceAcks: Sendable {
     }
 
     /// Removes the fence, waking its waiter with the answers so far.
-    private func finish(_ sequence: UInt64) {
+    func close(_ sequence: UInt64) {
         let fence = fences.withLock { $0.removeValue(forKey: sequence) }
         if let fence, let waiter = fence.waiter { waiter.resume(returning: fence.confirmed) }
     }

@@ -180,7 +180,9 @@ import TestSupport
             let elapsed = await ContinuousClock().measure {
                 await #expect(throws: (any Error).self) { try await pipeline.call("GET", "k") }
             }
-            #expect(elapsed < .milliseconds(400))  // the 50 ms read timeout, plus scheduling slack on a loaded machine
+            // The 50 ms read timeout plus scheduling slack on a loaded machine (412 ms seen once in the
+            // parallel suite): well under the second a background connection would wait, or a hang.
+            #expect(elapsed < .milliseconds(750))
         }
     }
 }
