@@ -1,0 +1,30 @@
+@testable import CacheServer
+import Foundation
+import Logging
+import Testing
+import TestSupport
+
+@Suite struct InvalidatorTests {
+    /// A write made while an earlier invalidation is still queued carries the queue out first,
+    /// instead of queueing behind it and returning with nothing done. No background replayer runs
+    /// here: only the write itself can empty the queue.
+    @Test func aWriteCarriesOutPendingInvalidationsFirst() async throws {
+        try await withRedis { redis in
+            var configuration = ServerConfiguration()
+            configuration.redis = redis.endpoint
+            configuration.databasePath = TestServer.temporaryDatabase()
+            let server = try CacheScopeServer(configuration: configuration, logger: Logger(label: "invalidator-test"))
+            defer { server.shutdown() }
+            let pid = try #require(redis.processIdentifier)
+            kill(pid, SIGSTOP)
+            #expect(await server.invalidator.invalidate(["shop:/products:*"], reason: "during a stall") == nil)
+            kill(pid, SIGCONT)
+            #expect(server.pending.count == 1)
+
+            try await Task.sleep(for: .milliseconds(400))  // past the reconnect back-off
+            #expect(await server.invalidator.invalidate(["shop:/categories:*"], reason: "after") != nil)
+            #expect(server.pending.isEmpty)
+            await redis.stop()
+        }
+    }
+}
