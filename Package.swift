@@ -3,9 +3,10 @@ import PackageDescription
 
 let package = Package(
     name: "cachescope",
-    platforms: [.macOS(.v15)],
     products: [
+        .library(name: "CacheScopeKit", targets: ["CacheScopeKit"]),
         .executable(name: "cachescope", targets: ["cachescope"]),
+        .executable(name: "cachescope-example", targets: ["cachescope-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -28,49 +29,86 @@ let package = Package(
         .target(name: "Dashboard", dependencies: ["CacheCore"]),
 
         // Edges.
-        .target(name: "RedisClient", dependencies: [
-            "CHiredis", "CacheCore",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-        ]),
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                "CHiredis", "CacheCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .target(name: "DashboardTerminal", dependencies: ["CNcurses", "Dashboard"]),
-        .target(name: "CacheServer", dependencies: [
-            "CacheCore", "RedisClient",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
-        .target(name: "LoadGenerator", dependencies: ["CacheCore"]),
-        .target(name: "DashboardRuntime", dependencies: [
-            "CacheCore", "Dashboard", "DashboardTerminal", "RedisClient", "LoadGenerator",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
-        .executableTarget(name: "cachescope", dependencies: [
-            "CacheServer", "DashboardRuntime", "LoadGenerator", "RedisClient",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ]),
 
-        .target(name: "TestSupport", dependencies: ["RedisClient", "CacheServer", "LoadGenerator",
-                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                                                    .product(name: "Logging", package: "swift-log")],
-                path: "Tests/TestSupport"),
+        // What CacheScope keeps in Redis and how (no Hummingbird): servers and dashboards share it.
+        .target(name: "CacheProtocol", dependencies: ["CacheCore", "RedisClient"]),
+
+        // The library: declared routes served cache-aside from Redis by any Hummingbird app.
+        .target(
+            name: "CacheScopeKit",
+            dependencies: [
+                "CacheCore", "CacheProtocol", "RedisClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        // Apps on the library.
+        .target(
+            name: "ProductAPI",
+            dependencies: [
+                "CacheCore", "CacheScopeKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(name: "LoadGenerator", dependencies: ["CacheCore"]),
+        .target(
+            name: "DashboardRuntime",
+            dependencies: ["CacheCore", "CacheProtocol", "Dashboard", "DashboardTerminal", "RedisClient", "LoadGenerator"]),
+        .executableTarget(
+            name: "cachescope",
+            dependencies: [
+                "CacheCore", "CacheScopeKit", "ProductAPI", "DashboardRuntime", "LoadGenerator", "RedisClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "cachescope-example",
+            dependencies: [
+                "CacheScopeKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/cachescope-example"),
+
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "RedisClient", "CacheScopeKit", "ProductAPI", "LoadGenerator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport"),
         .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "LoadGenerator"]),
+        .testTarget(name: "CacheProtocolTests", dependencies: ["CacheProtocol", "CacheCore", "RedisClient"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "CacheCore"]),
-        .testTarget(name: "RedisClientTests", dependencies: ["RedisClient", "TestSupport",
-                                                           .product(name: "NIOPosix", package: "swift-nio")]),
-        .testTarget(name: "CacheServerTests", dependencies: ["CacheServer", "RedisClient", "CacheCore", "LoadGenerator", "TestSupport"]),
-        .testTarget(name: "DashboardRuntimeTests", dependencies: ["DashboardRuntime", "Dashboard", "RedisClient", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["RedisClient", "LoadGenerator", "TestSupport"]),
+        .testTarget(
+            name: "RedisClientTests",
+            dependencies: [
+                "RedisClient", "TestSupport", .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "CacheServerTests",
+            dependencies: [
+                "CacheScopeKit", "CacheProtocol", "ProductAPI", "RedisClient", "CacheCore", "LoadGenerator", "TestSupport",
+            ]),
+        .testTarget(
+            name: "DashboardRuntimeTests",
+            dependencies: ["DashboardRuntime", "Dashboard", "CacheProtocol", "RedisClient", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CacheProtocol", "RedisClient", "LoadGenerator", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,35 +1,3 @@
-/// Names of the Redis keys that hold the shared counters. Every server adds its deltas with
-/// HINCRBY, so several servers sharing a Redis add up. A public interface (see README).
-public struct CounterSchema: Sendable, Equatable {
-    public let namespace: String
-
-    public init(namespace: String = "cachescope") { self.namespace = namespace }
-
-    /// HASH of one route's counters: hits, misses, coalesced, fills, origin_fetches, bypasses.
-    public func route(_ route: String) -> String { "\(namespace):counters:route:\(route)" }
-    /// HASH of one cache key's counters: hits, misses, fills.
-    public func key(_ key: String) -> String { "\(namespace):counters:key:\(key)" }
-    /// SET of the routes that have counters.
-    public var routes: String { "\(namespace):routes" }
-    /// HASH of invalidation generations: field = key group (`shop:/products`), or `*` for all.
-    public var generations: String { "\(namespace):gen" }
-    /// The generation field that every pattern invalidation spanning several groups bumps.
-    public static let allGroups = "*"
-    /// SORTED SET of server ids, scored by when each last announced itself (Unix ms).
-    public var servers: String { "\(namespace):servers" }
-    /// HASH describing one running server (see `ServerPresence`); expires unless renewed.
-    public func server(_ id: String) -> String { "\(namespace):server:\(id)" }
-    /// Pub/sub channel of write fences, `{server id} {sequence}`: every near cache drops its
-    /// entries and answers on the writer's inbox (see `WriteFence`).
-    public var fences: String { "\(namespace):near:fences" }
-    /// Pub/sub channel one server listens on: `ack {sequence} {server id}`, a near cache's answer to
-    /// one of its fences, and `beat {sequence}`, its own heartbeats, which renew its near cache's lease.
-    public func inbox(_ id: String) -> String { "\(namespace):near:inbox:\(id)" }
-    /// SORTED SET of the servers whose near cache may be serving, scored by their last heartbeat
-    /// (Redis's clock, ms): the answers a fence must wait for.
-    public var nearCaches: String { "\(namespace):near:members" }
-}
-
 /// The counter fields, as stored in the route and key hashes.
 public enum CounterField: String, Sendable, CaseIterable {
     case hits, misses, coalesced, fills

@@ -1,6 +1,6 @@
 /// What a running server tells the dashboards about itself, renewed every second in the
-/// hash `CounterSchema.server(id)`: where to reach it (for re-warming and demo load from
-/// `cachescope watch`) and whether its near cache is serving. A public interface (see README).
+/// hash `KeySchema.server(id)` (`docs/schema.md`): where to reach it (for re-warming and demo load from
+/// `cachescope watch`) and whether its near cache is serving.
 public struct ServerPresence: Sendable, Equatable {
     public var id: String
     /// Base URL of its HTTP API, e.g. `http://127.0.0.1:8000`.
@@ -10,6 +10,8 @@ public struct ServerPresence: Sendable, Equatable {
     /// Whether the near cache is serving now (its invalidation subscription is confirmed).
     public var nearCacheActive: Bool
     public var startedMs: Int64
+    /// Its cacheable routes: what `watch` knows of route shapes and TTLs.
+    public var routes: [RouteAnnouncement]
     /// Whether its admin endpoints (`/cache/warm`, `/cache/invalidate`) take requests.
     public var admin: Admin
 
@@ -22,8 +24,10 @@ public struct ServerPresence: Sendable, Equatable {
         case closed
     }
 
-    public init(id: String, url: String, nearCacheMs: Int = 0, nearCacheActive: Bool = false, startedMs: Int64, admin: Admin = .open) {
+    public init(id: String, url: String, nearCacheMs: Int = 0, nearCacheActive: Bool = false, startedMs: Int64,
+                routes: [RouteAnnouncement] = [], admin: Admin = .open) {
         self.id = id
+        self.routes = routes
         self.url = url
         self.nearCacheMs = nearCacheMs
         self.nearCacheActive = nearCacheActive
@@ -49,21 +53,4 @@ public struct ServerPresence: Sendable, Equatable {
         return "http://\(reachable.contains(":") ? "[\(reachable)]" : reachable):\(port)"
     }
 
-    /// Renewals come every second; a hash not renewed for this long expires, and its server is gone.
-    public static let lifetimeMs = 5_000
-
-    /// The hash fields, as `HSET` takes them.
-    public var hashFields: [(String, String)] {
-        [("url", url), ("near_cache_ms", String(nearCacheMs)), ("near_cache_active", nearCacheActive ? "1" : "0"),
-         ("started_ms", String(startedMs)), ("admin", admin.rawValue)]
-    }
-
-    /// Reads the fields of an `HGETALL`; nil for a missing (expired) or malformed hash.
-    public init?(id: String, hashFields fields: [String: String]) {
-        guard let url = fields["url"], !url.isEmpty else { return nil }
-        self.init(id: id, url: url, nearCacheMs: fields["near_cache_ms"].flatMap { Int($0) } ?? 0,
-                  nearCacheActive: fields["near_cache_active"] == "1",
-                  startedMs: fields["started_ms"].flatMap { Int64($0) } ?? 0,
-                  admin: fields["admin"].flatMap(Admin.init(rawValue:)) ?? .closed)
-    }
 }

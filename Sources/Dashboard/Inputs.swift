@@ -123,16 +123,13 @@ public struct DashboardConfig: Sendable {
     /// Key prefixes watched, e.g. ["shop"].
     public var prefixes: [String]
     public var refreshMs: Int
-    /// Fallback TTL per route for the TTL bar, when no fill of the key was seen.
-    public var routeTTLms: [String: Int]
     /// Where Redis is expected, shown before the first poll answers.
     public var redisAddress: String
 
-    public init(mode: String, prefixes: [String], refreshMs: Int, routeTTLms: [String: Int] = [:], redisAddress: String = "") {
+    public init(mode: String, prefixes: [String], refreshMs: Int, redisAddress: String = "") {
         self.redisAddress = redisAddress
         self.mode = mode
         self.prefixes = prefixes
         self.refreshMs = refreshMs
-        self.routeTTLms = routeTTLms
     }
 }

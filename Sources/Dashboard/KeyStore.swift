@@ -21,6 +21,8 @@ struct TrackedKey: Equatable {
 /// counted down locally so TTLs move between polls.
 struct KeyStore {
     let prefixes: [String]
+    /// The announced routes, which name the route of a key no event labelled.
+    private(set) var routes: [(prefix: String, pattern: RoutePattern)]
     private(set) var keys: [String: TrackedKey] = [:]
     /// The largest TTL seen in any fill or warm: the last-resort total for a TTL bar.
     private(set) var largestTTLms: Int?
@@ -37,7 +39,19 @@ struct KeyStore {
     }
     static let rememberRemovalMs: Int64 = 10_000
 
-    init(prefixes: [String]) { self.prefixes = prefixes }
+    init(prefixes: [String], routes: [(prefix: String, pattern: RoutePattern)] = []) {
+        self.prefixes = prefixes
+        self.routes = routes
+    }
+
+    /// New announced routes: keys labelled by their path alone get their route's name.
+    mutating func learn(routes: [(prefix: String, pattern: RoutePattern)]) {
+        self.routes = routes
+        for (name, key) in keys where key.route == Self.path(ofKey: name) {
+            let route = route(ofKey: name)
+            keys[name]?.route = route
+        }
+    }
 
     func isWatched(_ name: String) -> Bool { prefixes.contains { name.hasPrefix($0 + ":") } }
 
@@ -49,7 +63,7 @@ struct KeyStore {
             return
         case .hit, .miss, .coalesced, .fill, .warm:
             guard isWatched(event.key), removed[event.key].map({ $0.atMs < event.timestampMs }) ?? true else { return }
-            var key = keys[event.key] ?? TrackedKey(name: event.key, route: Self.route(ofKey: event.key),
+            var key = keys[event.key] ?? TrackedKey(name: event.key, route: route(ofKey: event.key),
                                                     hits: removed[event.key]?.hits ?? 0, misses: removed[event.key]?.misses ?? 0,
                                                     sizeBytes: removed[event.key]?.sizeBytes)
             if !event.route.isEmpty { key.route = event.route }
@@ -70,7 +84,7 @@ struct KeyStore {
 
     mutating func discover(_ names: [String]) {
         for name in names where keys[name] == nil && removed[name] == nil && isWatched(name) {
-            keys[name] = TrackedKey(name: name, route: Self.route(ofKey: name))
+            keys[name] = TrackedKey(name: name, route: route(ofKey: name))
         }
     }
 
@@ -125,13 +139,16 @@ struct KeyStore {
         key.storedTTLms ?? routeTTLms[key.route] ?? largestTTLms
     }
 
-    /// `shop:/products/42:e3b0c442` → `/products/{id}`: the route a key belongs to when no event said so.
-    static func route(ofKey name: String) -> String {
+    /// `shop:/products/42:e3b0c442` → `/products/{id}`: the announced route whose pattern matches,
+    /// else the key's path.
+    func route(ofKey name: String) -> String {
+        RoutePattern.route(ofKey: name, in: routes)?.description ?? Self.path(ofKey: name)
+    }
+
+    /// `shop:/products/42:e3b0c442` → `/products/42`.
+    static func path(ofKey name: String) -> String {
         let group = CacheKey.group(ofKey: name) ?? name
         guard let slash = group.firstIndex(of: "/") else { return group }
-        let path = String(group[slash...])
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        if parts.count == 3, parts[1] == "products", !parts[2].isEmpty, parts[2].allSatisfy({ $0.isASCII && $0.isNumber }) { return "/products/{id}" }
-        return path
+        return String(group[slash...])
     }
 }

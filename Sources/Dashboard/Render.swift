@@ -32,7 +32,7 @@ private func drawKeysTable(_ state: DashboardState, layout: Layout, into buffer:
         // The highlight goes under the bar, not over it: reversed, a full block would vanish.
         if key.name == state.selectedKey { buffer.paint(.selected, x: 0, y: y, count: buffer.width) }
         let remaining = key.remainingMs(at: state.nowMs)
-        if let ttlBar = columns.ttlBar(remainingMs: remaining, totalMs: state.keys.ttlTotalMs(of: key, routeTTLms: state.config.routeTTLms)) {
+        if let ttlBar = columns.ttlBar(remainingMs: remaining, totalMs: state.keys.ttlTotalMs(of: key, routeTTLms: state.routeTTLms)) {
             buffer.put(ttlBar, x: text.count, y: y, role: .bar)
         }
     }

@@ -28,6 +28,8 @@ public struct DashboardState: Sendable {
     var keys: KeyStore
     var log = EventLog()
     var servers: [ServerPresence] = []
+    /// The cacheable routes the servers announce (the last known, while none is announced).
+    var routes: [RouteAnnouncement] = []
     var sort = KeySort.ttl
     var filter = ""
     var prompt: Prompt?
@@ -64,7 +66,7 @@ public struct DashboardState: Sendable {
 
     mutating func ingest(_ poll: PollResult) {
         if poll.redisRestarted {
-            keys = KeyStore(prefixes: config.prefixes)
+            keys = KeyStore(prefixes: config.prefixes, routes: keys.routes)
             history = RateHistory()
         }
         nowMs = poll.nowMs
@@ -73,11 +75,25 @@ public struct DashboardState: Sendable {
         latencies.record(poll.events)
         log.record(poll.events)
         servers = poll.servers
+        learnRoutes(from: poll.servers)
         for event in poll.events { keys.apply(event) }
         keys.discover(poll.discoveredKeys)
         keys.apply(details: poll.keyDetails, nowMs: poll.nowMs)
         keys.apply(ttls: poll.spotCheckedTTLs, nowMs: poll.nowMs)
         keys.expire(nowMs: poll.nowMs)
+    }
+
+    /// Each route's TTL, for a TTL bar when no fill of the key was seen.
+    var routeTTLms: [String: Int] { Dictionary(routes.map { ($0.pattern, $0.ttlMs) }) { first, _ in first } }
+
+    mutating func learnRoutes(from servers: [ServerPresence]) {
+        var announced: [RouteAnnouncement] = []
+        for route in servers.flatMap(\.routes) where !announced.contains(where: { $0.prefix == route.prefix && $0.pattern == route.pattern }) {
+            announced.append(route)
+        }
+        guard !announced.isEmpty, announced != routes else { return }
+        routes = announced
+        keys.learn(routes: announced.map { ($0.prefix, RoutePattern($0.pattern)) })
     }
 
     mutating func select(index: Int) {

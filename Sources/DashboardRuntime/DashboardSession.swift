@@ -1,4 +1,5 @@
 import CacheCore
+import CacheProtocol
 import Dashboard
 import DashboardTerminal
 import Foundation
@@ -74,7 +75,6 @@ public final class DashboardSession: Sendable {
         defer { terminal.restore() }
         let (width, height) = terminal.size
         let config = DashboardConfig(mode: options.mode, prefixes: options.prefixes, refreshMs: options.refreshMs,
-                                     routeTTLms: ["/products": 120_000, "/products/{id}": 300_000, "/categories": 600_000],
                                      redisAddress: "\(options.redis)")
         var state = DashboardState(config: config, width: width, height: height, nowMs: Self.nowMs())
         var refresh = Duration.milliseconds(options.refreshMs)

@@ -1,4 +1,5 @@
 import CacheCore
+import CacheProtocol
 import Dashboard
 import Foundation
 import LoadGenerator
@@ -13,7 +14,7 @@ import Synchronization
 /// announces itself in Redis (`ServerPresence`).
 final class EffectRunner: Sendable {
     private let deletion: KeyDeletion
-    private let eventsKey: String
+    private let stream: EventStream
     private let explicitServerURL: String?
     /// Announced servers, longest-running first: all of them (for load), and those that take admin calls.
     private let announced = Mutex<(all: [String], admin: [String])>(([], []))
@@ -24,8 +25,8 @@ final class EffectRunner: Sendable {
 
     init(redis: RedisPipeline, eventsKey: String, serverURL: String?, adminToken: String?,
          report: @escaping @Sendable (DashboardInput) -> Void) {
-        deletion = KeyDeletion(redis: redis, schema: CounterSchema())
-        self.eventsKey = eventsKey
+        deletion = KeyDeletion(redis: redis, schema: KeySchema())
+        stream = EventStream(key: eventsKey)
         explicitServerURL = serverURL
         self.adminToken = adminToken
         self.report = report
@@ -69,8 +70,7 @@ final class EffectRunner: Sendable {
             let deleted = try await deletion.delete(pattern, until: .now + .seconds(2))
             let event = CacheEvent(outcome: .invalidate, key: pattern, route: "*", deleted: deleted, server: "dashboard",
                                    timestampMs: Int64(Date().timeIntervalSince1970 * 1000))
-            _ = try? await deletion.redis.send(RedisCommand(["XADD", eventsKey, "MAXLEN", "~", "10000", "*"]
-                                                            + event.streamFields.flatMap { [$0.0, $0.1] }))
+            _ = try? await deletion.redis.send(stream.append(event))
             report(.actionFinished("invalidated \(deleted) key\(deleted == 1 ? "" : "s") (\(label))"))
         } catch {
             report(.actionFinished("invalidate failed: Redis unreachable, nothing was deleted (\(label))"))

@@ -1,4 +1,5 @@
 import CacheCore
+import CacheProtocol
 import Dashboard
 import Foundation
 import RedisClient
@@ -12,7 +13,7 @@ import RedisClient
 /// is counted here (hit if the key existed) and subtracted from INFO's numbers.
 public final class RedisPoller: @unchecked Sendable {
     private let redis: RedisPipeline
-    private let schema: CounterSchema
+    private let schema: KeySchema
     private let eventsKey: String
     private let patterns: [String]
     // Touched only by the one poll in flight at a time.
@@ -30,7 +31,7 @@ public final class RedisPoller: @unchecked Sendable {
     static let eventPage = 500
     static let scanPage = 500
 
-    public init(redis: RedisPipeline, schema: CounterSchema = CounterSchema(), eventsKey: String, prefixes: [String]) {
+    public init(redis: RedisPipeline, schema: KeySchema = KeySchema(), eventsKey: String, prefixes: [String]) {
         self.redis = redis
         self.schema = schema
         self.eventsKey = eventsKey
@@ -73,7 +74,7 @@ public final class RedisPoller: @unchecked Sendable {
         let routes = first[2].elements.compactMap(\.string).sorted()
         let entries = first[3].elements
         if let newest = entries.first?.elements.first?.string { lastEventID = newest }
-        let events = entries.reversed().compactMap(Self.event)
+        let events = entries.reversed().compactMap(EventStream.event(inEntry:))
         let scan = first[4].elements
         let discovered = scan.count == 2 ? scan[1].elements.compactMap(\.string) : []
         advanceScan(to: scan.first?.string ?? "0")
@@ -92,13 +93,8 @@ public final class RedisPoller: @unchecked Sendable {
         let replies = try await redis.send(second)
         var totals: [String: RouteCounts] = [:]
         for (index, route) in routes.enumerated() {
-            let fields = Self.fields(replies[index])
-            countRead(exists: !fields.isEmpty)
-            var counts = RouteCounts()
-            for (name, value) in fields {
-                if let field = CounterField(rawValue: name) { counts[field] = Int(value) ?? 0 }
-            }
-            totals[route] = counts
+            countRead(exists: !replies[index].elements.isEmpty)
+            totals[route] = CounterUpdates.counts(from: replies[index])
         }
         var details: [String: KeyDetail] = [:]
         for (index, key) in visibleKeys.enumerated() {
@@ -112,9 +108,9 @@ public final class RedisPoller: @unchecked Sendable {
                                      fills: counters.dropFirst(2).first?.int ?? 0)
         }
         let servers = serverIDs.enumerated().compactMap { index, id -> ServerPresence? in
-            let fields = Self.fields(replies[routes.count + visibleKeys.count * 3 + index])
-            countRead(exists: !fields.isEmpty)
-            return ServerPresence(id: id, hashFields: fields)
+            let reply = replies[routes.count + visibleKeys.count * 3 + index]
+            countRead(exists: !reply.elements.isEmpty)
+            return Announcements.presence(id: id, from: reply)
         }
         let spotBase = routes.count + visibleKeys.count * 3 + serverIDs.count
         var spotCheckedTTLs: [String: Int?] = [:]
@@ -152,19 +148,5 @@ public final class RedisPoller: @unchecked Sendable {
     private func advanceScan(to cursor: String) {
         scanCursor = cursor
         if cursor == "0" { scanPattern = (scanPattern + 1) % patterns.count }
-    }
-
-    private static func event(_ entry: RedisReply) -> CacheEvent? {
-        let pair = entry.elements
-        guard pair.count == 2 else { return nil }
-        return CacheEvent(streamFields: fields(pair[1]))
-    }
-
-    /// A flat name, value, name, value… reply (HGETALL, a stream entry) as a dictionary.
-    private static func fields(_ reply: RedisReply) -> [String: String] {
-        let flat = reply.elements.compactMap(\.string)
-        var fields: [String: String] = [:]
-        for index in stride(from: 0, to: flat.count - 1, by: 2) { fields[flat[index]] = flat[index + 1] }
-        return fields
     }
 }

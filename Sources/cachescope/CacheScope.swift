@@ -1,4 +1,5 @@
 import ArgumentParser
+import CacheScopeKit
 import Foundation
 
 @main
@@ -20,6 +21,9 @@ struct CacheScope: AsyncParsableCommand {
             }
         } catch let error as UsageError {
             FileHandle.standardError.write(Data("cachescope: \(error.message)\n".utf8))
+            Foundation.exit(2)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("cachescope: \(error)\n".utf8))
             Foundation.exit(2)
         } catch {
             if exitCode(for: error) == .validationFailure {

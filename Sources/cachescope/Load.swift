@@ -1,4 +1,5 @@
 import ArgumentParser
+import CacheScopeKit
 import CacheCore
 import Foundation
 import LoadGenerator

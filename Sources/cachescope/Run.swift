@@ -1,7 +1,9 @@
 import ArgumentParser
 import CacheCore
+import CacheScopeKit
 import DashboardRuntime
 import Logging
+import ProductAPI
 
 /// `cachescope` / `cachescope run`: the server on background threads and the dashboard in front.
 struct Run: AsyncParsableCommand {
@@ -17,15 +19,17 @@ struct Run: AsyncParsableCommand {
             throw UsageError(message: "\(problem). The dashboard needs an interactive terminal; run `cachescope serve` for the headless server.")
         }
         try FileLogHandler.bootstrap(path: logFile, level: .info)
-        try await ServerHost.serve(options, logger: Logger(label: "cachescope")) { server, redis, signals in
+        let logger = Logger(label: "cachescope")
+        try await CacheServer.serve(redisFlag: options.redis, logger: logger) { redis in
+            try options.server(redis: redis.endpoint, logger: logger)
+        } whileServing: { running, redis, signals in
             let session = DashboardSession(
-                options: DashboardOptions(redis: redis.endpoint, mode: redis.mode, prefixes: ["shop"], eventsKey: options.eventsKey,
-                                          serverURL: ServerPresence.url(host: options.host, port: server.port, wildcardHost: "127.0.0.1"),
+                options: DashboardOptions(redis: redis.endpoint, mode: redis.mode, prefixes: [Catalog.prefix], eventsKey: options.eventsKey,
+                                          serverURL: ServerPresence.url(host: options.host, port: running.port, wildcardHost: "127.0.0.1"),
                                           adminToken: options.adminToken))
             signals.onStop { session.requestStop() }
             await session.run()
-            await server.group.triggerGracefulShutdown()
-            _ = try? await server.task.value
+            await running.stop()
         }
     }
 }

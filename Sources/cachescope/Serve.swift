@@ -1,4 +1,5 @@
 import ArgumentParser
+import CacheScopeKit
 import Logging
 
 /// `cachescope serve`: the product API alone, logging to stderr.
@@ -16,8 +17,11 @@ struct Serve: AsyncParsableCommand {
             handler.logLevel = logLevel
             return handler
         }
-        try await ServerHost.serve(options, logger: Logger(label: "cachescope")) { server, _, _ in
-            try await server.task.value
+        let logger = Logger(label: "cachescope")
+        try await CacheServer.serve(redisFlag: options.redis, logger: logger) { redis in
+            try options.server(redis: redis.endpoint, logger: logger)
+        } whileServing: { running, _, _ in
+            try await running.wait()
         }
     }
 }

@@ -1,7 +1,10 @@
 import ArgumentParser
 import CacheCore
-import CacheServer
+import CacheProtocol
+import CacheScopeKit
 import Foundation
+import Logging
+import ProductAPI
 import RedisClient
 
 /// The flags of `serve` (and of `run`, which serves too).
@@ -27,11 +30,11 @@ struct ServerOptions: ParsableArguments {
     @Flag(name: .customLong("no-warm"), help: "Do not fill the warm targets at start-up.")
     var noWarm = false
 
-    @Option(name: .customLong("warm"), help: "A warm target as path?query (repeatable; default: /products, /products?featured=true, /categories).")
+    @Option(name: .customLong("warm"), help: "A warm target as path?query (repeatable; default: the routes' own, /products, /products?featured=true and /categories).")
     var warmTargets: [String] = []
 
     @Option(name: .customLong("events-key"), help: "Redis stream the cache events are published to.")
-    var eventsKey = "cachescope:events"
+    var eventsKey = KeySchema().events
 
     @Option(name: .customLong("ttl-jitter"), help: "Add up to this fraction of the TTL at random to each fill, 0-1 (e.g. 0.1).")
     var ttlJitter = 0.0
@@ -60,18 +63,23 @@ struct ServerOptions: ParsableArguments {
 
     func configuration(redis endpoint: RedisEndpoint) -> ServerConfiguration {
         var configuration = ServerConfiguration()
-        configuration.host = host
-        configuration.port = port
-        configuration.redis = endpoint
+        configuration.cache.host = host
+        configuration.cache.port = port
+        configuration.cache.redis = endpoint
+        configuration.cache.adminToken = adminToken
+        configuration.cache.warmOnStart = !noWarm
+        if !warmTargets.isEmpty { configuration.cache.warmTargets = warmTargets }
+        configuration.cache.eventsKey = eventsKey
+        configuration.cache.nearCacheMaxAge = DurationText.parse(nearCache).flatMap { $0 > .zero ? $0 : nil }
         configuration.databasePath = db
-        configuration.originDelay = DurationText.parse(originDelay) ?? .milliseconds(200)
-        configuration.adminToken = adminToken
-        configuration.warmOnStart = !noWarm
-        if !warmTargets.isEmpty { configuration.warmTargets = warmTargets }
-        configuration.eventsKey = eventsKey
+        if let delay = DurationText.parse(originDelay) { configuration.originDelay = delay }
         configuration.ttlJitter = ttlJitter
-        configuration.nearCacheMaxAge = DurationText.parse(nearCache).flatMap { $0 > .zero ? $0 : nil }
         configuration.benchmarkRoute = benchRoute
         return configuration
+    }
+
+    /// The product API with these flags, ready to start.
+    func server(redis endpoint: RedisEndpoint, logger: Logger) throws -> CacheServer {
+        try ProductServer(configuration: configuration(redis: endpoint), logger: logger).makeServer(logger: logger)
     }
 }

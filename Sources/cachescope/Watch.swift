@@ -1,7 +1,10 @@
 import ArgumentParser
+import CacheScopeKit
+import CacheProtocol
 import DashboardRuntime
 import Foundation
 import Logging
+import ProductAPI
 import RedisClient
 
 /// `cachescope watch`: the dashboard attached to headless servers that share a Redis.
@@ -15,10 +18,10 @@ struct Watch: AsyncParsableCommand {
     var server: String?
 
     @Option(help: "Cache key prefix to watch (repeatable).")
-    var prefix: [String] = ["shop"]
+    var prefix: [String] = [Catalog.prefix]
 
     @Option(name: .customLong("events-key"), help: "Redis stream the servers publish events to.")
-    var eventsKey = "cachescope:events"
+    var eventsKey = KeySchema().events
 
     @Option(name: .customLong("admin-token"), help: "Bearer token the servers' admin endpoints require.")
     var adminToken: String?

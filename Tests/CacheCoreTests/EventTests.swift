@@ -48,18 +48,6 @@ import Testing
 }
 
 @Suite struct ServerPresenceTests {
-    @Test func hashFieldsRoundTripAndAnExpiredHashIsNoServer() {
-        let presence = ServerPresence(id: "a1", url: "http://10.1.2.3:8000", nearCacheMs: 1500, nearCacheActive: true,
-                                      startedMs: 1_700_000_000_123, admin: .token)
-        let fields = Dictionary(uniqueKeysWithValues: presence.hashFields)
-        #expect(ServerPresence(id: "a1", hashFields: fields) == presence)
-        #expect(ServerPresence(id: "a1", hashFields: [:]) == nil, "HGETALL of an expired hash is empty")
-        var off = fields
-        off["near_cache_ms"] = "0"
-        off["near_cache_active"] = "0"
-        #expect(ServerPresence(id: "a1", hashFields: off)?.nearCacheActive == false)
-    }
-
     /// Admin calls go to servers that take them from here, longest-running first.
     @Test func adminCandidatesSkipServersThatWouldRefuse() {
         let servers = [

@@ -3,7 +3,9 @@ import Foundation
 import RedisClient
 import Testing
 import TestSupport
-@testable import CacheServer
+import CacheProtocol
+@testable import CacheScopeKit
+import ProductAPI
 
 @Suite struct APITests {
     @Test func seedSessionMissThenHitAndWritesBustListingsAndCategories() async throws {
@@ -144,7 +146,7 @@ import TestSupport
     }
 
     @Test func adminEndpointsNeedTheTokenWhenSet() async throws {
-        try await withServer(configure: { $0.adminToken = "s3cret" }) { server, _ in
+        try await withServer(configure: { $0.cache.adminToken = "s3cret" }) { server, _ in
             let body = #"{"pattern": "shop:*"}"#
             let missing = try await server.send("POST", "/cache/invalidate", json: body)
             #expect(missing.status == 401)
@@ -163,7 +165,7 @@ import TestSupport
     }
 
     @Test func adminEndpointsRefuseNonLoopbackWithoutToken() async throws {
-        try await withServer(configure: { $0.host = "0.0.0.0" }) { server, _ in
+        try await withServer(configure: { $0.cache.host = "0.0.0.0" }) { server, _ in
             let refused = try await server.send("POST", "/cache/invalidate", json: #"{"pattern": "shop:*"}"#)
             #expect(refused.status == 403)
             #expect((refused.json["error"] as? String)?.contains("--admin-token") == true)

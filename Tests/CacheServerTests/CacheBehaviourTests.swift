@@ -3,7 +3,9 @@ import Foundation
 import RedisClient
 import Testing
 import TestSupport
-@testable import CacheServer
+import CacheProtocol
+@testable import CacheScopeKit
+import ProductAPI
 
 @Suite struct CacheBehaviourTests {
     @Test func concurrentMissesOverHTTPLoadOnce() async throws {
@@ -13,7 +15,7 @@ import TestSupport
                 return try await group.reduce(into: [String?]()) { $0.append($1) }
             }
             #expect(statuses.allSatisfy { $0 == "MISS" })
-            let counts = try #require(server.server.recorder.totals["/categories"])
+            let counts = try #require(server.server.cache.recorder.totals["/categories"])
             #expect(counts.originFetches == 1)
             #expect(counts.coalesced == 19)
             #expect(counts.misses == 20)
@@ -90,7 +92,7 @@ import TestSupport
     }
 
     @Test func warmUpMakesTheFirstRequestAHit() async throws {
-        try await withServer(configure: { $0.warmOnStart = true }) { server, _ in
+        try await withServer(configure: { $0.cache.warmOnStart = true }) { server, _ in
             #expect(try await server.get("/products").header("X-Cache") == "HIT")
             #expect(try await server.get("/products?featured=true").header("X-Cache") == "HIT")
             #expect(try await server.get("/categories").header("X-Cache") == "HIT")
@@ -127,7 +129,7 @@ import TestSupport
             defer { probe.stop() }
             var published: [String: Int] = [:]
             for route in ["/products", "/products/{id}", "/categories"] {
-                let fields = try await probe.send(RedisCommand("HGETALL", CounterSchema().route(route))).elements.compactMap(\.string)
+                let fields = try await probe.send(RedisCommand("HGETALL", KeySchema().route(route))).elements.compactMap(\.string)
                 for pair in stride(from: 0, to: fields.count, by: 2) { published[fields[pair], default: 0] += Int(fields[pair + 1]) ?? 0 }
             }
             #expect(published["hits"] == seen["HIT"])
@@ -139,7 +141,7 @@ import TestSupport
             let last = try await probe.send(RedisCommand("XREVRANGE", "cachescope:events", "+", "-", "COUNT", "1")).elements
             let fields = last.first?.elements.last?.elements.compactMap(\.string) ?? []
             let event = CacheEvent(streamFields: Dictionary(uniqueKeysWithValues: stride(from: 0, to: fields.count, by: 2).map { (fields[$0], fields[$0 + 1]) }))
-            #expect(event?.server == server.server.configuration.serverID)
+            #expect(event?.server == server.server.configuration.cache.serverID)
         }
     }
 
@@ -196,7 +198,7 @@ import TestSupport
 /// Waits until an origin load is in flight (and its query has had time to run).
 func waitForLoadInFlight(_ server: TestServer) async throws {
     let deadline = ContinuousClock.now + .seconds(5)
-    while server.server.cache.flights.inFlight == 0 && ContinuousClock.now < deadline {
+    while server.server.cache.responses.flights.inFlight == 0 && ContinuousClock.now < deadline {
         try await Task.sleep(for: .milliseconds(5))
     }
     try await Task.sleep(for: .milliseconds(50))

@@ -1,4 +1,6 @@
-@testable import CacheServer
+import CacheProtocol
+@testable import CacheScopeKit
+import ProductAPI
 import Testing
 
 @Suite struct FenceAcksTests {

@@ -1,4 +1,6 @@
-@testable import CacheServer
+import CacheProtocol
+@testable import CacheScopeKit
+import ProductAPI
 import Foundation
 import Logging
 import Testing
@@ -11,19 +13,19 @@ import TestSupport
     @Test func aWriteCarriesOutPendingInvalidationsFirst() async throws {
         try await withRedis { redis in
             var configuration = ServerConfiguration()
-            configuration.redis = redis.endpoint
+            configuration.cache.redis = redis.endpoint
             configuration.databasePath = TestServer.temporaryDatabase()
-            let server = try CacheScopeServer(configuration: configuration, logger: Logger(label: "invalidator-test"))
+            let server = try ProductServer(configuration: configuration, logger: Logger(label: "invalidator-test")).cache
             defer { server.shutdown() }
             let pid = try #require(redis.processIdentifier)
             kill(pid, SIGSTOP)
             #expect(await server.invalidator.invalidate(["shop:/products:*"], reason: "during a stall") == nil)
             kill(pid, SIGCONT)
-            #expect(server.pending.count == 1)
+            #expect(server.invalidator.pending.count == 1)
 
             try await Task.sleep(for: .milliseconds(400))  // past the reconnect back-off
             #expect(await server.invalidator.invalidate(["shop:/categories:*"], reason: "after") != nil)
-            #expect(server.pending.isEmpty)
+            #expect(server.invalidator.pending.isEmpty)
             await redis.stop()
         }
     }

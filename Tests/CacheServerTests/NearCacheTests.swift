@@ -1,5 +1,7 @@
 import CacheCore
-import CacheServer
+import CacheProtocol
+import CacheScopeKit
+import ProductAPI
 import Foundation
 import RedisClient
 import Testing
@@ -85,7 +87,7 @@ import TestSupport
     /// With `--near-cache`, repeated hits stop costing Redis GETs, and a delete by another Redis
     /// client reaches this server through tracking, so the next request is a MISS.
     @Test func repeatedHitsSkipRedisUntilAnotherClientChangesTheKey() async throws {
-        try await withServer(configure: { $0.nearCacheMaxAge = .seconds(30) }) { server, _ in
+        try await withServer(configure: { $0.cache.nearCacheMaxAge = .seconds(30) }) { server, _ in
             try await waitUntil { server.server.cache.near?.isEnabled == true }
             #expect(try await server.get("/products").header("X-Cache") == "MISS")
             let key = "shop:/products:e3b0c442"
@@ -115,12 +117,12 @@ import TestSupport
             try await waitUntil { server.server.cache.near?.body(for: key) == nil }
             #expect(try await server.get("/products").header("X-Cache") == "MISS")
             await server.stop()
-            #expect(server.server.recorder.totals["/products"]?.hits == hits)  // near hits are counted as hits
+            #expect(server.server.cache.recorder.totals["/products"]?.hits == hits)  // near hits are counted as hits
         }
     }
 
     @Test func aWriteHereIsSeenAtOnceAndRedisLossTurnsItOff() async throws {
-        try await withServer(configure: { $0.nearCacheMaxAge = .seconds(30) }) { server, redis in
+        try await withServer(configure: { $0.cache.nearCacheMaxAge = .seconds(30) }) { server, redis in
             try await waitUntil { server.server.cache.near?.isEnabled == true }
             _ = try await server.get("/products")
             #expect(try await server.get("/products").header("X-Cache") == "HIT")
@@ -145,7 +147,7 @@ import TestSupport
         try await withServer { b, redis in
             let a = try await TestServer.start(redis: redis.endpoint, databasePath: b.server.configuration.databasePath)
             try await waitUntil { a.server.cache.near?.isEnabled == true && b.server.cache.near?.isEnabled == true }
-            let keys = try ["/products", "/products/1"].map { try b.server.catalog.resolve(target: $0).key.description }
+            let keys = try ["/products", "/products/1"].map { try b.server.cache.routes.resolve(target: $0).key.description }
             for round in 1...10 {
                 try await fillNearCache(of: b, with: ["/products", "/products/1"])
                 #expect(try await a.send("POST", "/products", json: #"{"name": "Round \#(round)", "price": 1}"#).status == 201)
@@ -168,7 +170,7 @@ import TestSupport
             // Its heartbeats, as the server's own beat script registers them, by Redis's clock.
             let heartbeats = Task {
                 let register = RedisCommand("EVAL", "local t = redis.call('TIME') return redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000), 'silent')",
-                                            "1", CounterSchema().nearCaches)
+                                            "1", KeySchema().nearCaches)
                 while !Task.isCancelled {
                     _ = try? await server.redis.send(register)
                     try? await Task.sleep(for: .milliseconds(50))
@@ -180,14 +182,14 @@ import TestSupport
             let took = ContinuousClock.now - waited
             #expect(took >= NearCache.lease)
             #expect(took < NearCache.lease + .seconds(3))
-            #expect(server.server.invalidator.fence.waitedOut == 1)
+            #expect(server.server.cache.invalidator.fence.waitedOut == 1)
 
             heartbeats.cancel()
             _ = await heartbeats.value
-            try await Task.sleep(for: WriteFence.membership)
+            try await Task.sleep(for: Fences.membership)
             #expect(try await server.send("POST", "/products", json: #"{"name": "Not waited", "price": 1}"#).status == 201)
-            #expect(server.server.invalidator.fence.published == 2)
-            #expect(server.server.invalidator.fence.waitedOut == 1, "waited for a near cache that stopped its heartbeats")
+            #expect(server.server.cache.invalidator.fence.published == 2)
+            #expect(server.server.cache.invalidator.fence.waitedOut == 1, "waited for a near cache that stopped its heartbeats")
         }
     }
 
@@ -201,7 +203,7 @@ import TestSupport
             try await waitUntil { server.server.cache.near?.count == 0 }
             try await waitUntil { server.server.cache.near?.isEnabled == true }
             try await fillNearCache(of: server, with: ["/products"])
-            let other = try await TestServer.start(redis: server.server.configuration.redis,
+            let other = try await TestServer.start(redis: server.server.configuration.cache.redis,
                                                    databasePath: server.server.configuration.databasePath)
             #expect(try await other.send("POST", "/products", json: #"{"name": "After", "price": 1}"#).status == 201)
             #expect(server.server.cache.near?.body(for: "shop:/products:e3b0c442") == nil)
@@ -214,7 +216,7 @@ import TestSupport
     func fillNearCache(of server: TestServer, with paths: [String]) async throws {
         let deadline = ContinuousClock.now + .seconds(5)
         for path in paths {
-            let key = try server.server.catalog.resolve(target: path).key.description
+            let key = try server.server.cache.routes.resolve(target: path).key.description
             repeat {
                 _ = try await server.get(path)
             } while server.server.cache.near?.body(for: key) == nil && ContinuousClock.now < deadline

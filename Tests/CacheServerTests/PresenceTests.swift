@@ -1,5 +1,7 @@
 import CacheCore
-import CacheServer
+import CacheProtocol
+import CacheScopeKit
+import ProductAPI
 import Foundation
 import RedisClient
 import Testing
@@ -8,14 +10,11 @@ import TestSupport
 /// A server announces where it listens and whether its near cache serves, for `cachescope watch`.
 @Suite struct PresenceTests {
     @Test func serverAnnouncesItselfWhileRunningAndLeavesOnShutdown() async throws {
-        try await withServer(configure: { $0.nearCacheMaxAge = .milliseconds(1500) }) { server, redis in
-            let schema = CounterSchema()
-            let id = server.server.configuration.serverID
+        try await withServer(configure: { $0.cache.nearCacheMaxAge = .milliseconds(1500) }) { server, redis in
+            let schema = KeySchema()
+            let id = server.server.configuration.cache.serverID
             func announced() async throws -> ServerPresence? {
-                let reply = try await server.redis.send(RedisCommand("HGETALL", schema.server(id)))
-                let flat = reply.elements.compactMap(\.string)
-                let fields = Dictionary(uniqueKeysWithValues: stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) })
-                return ServerPresence(id: id, hashFields: fields)
+                Announcements.presence(id: id, from: try await server.redis.send(RedisCommand("HGETALL", schema.server(id))))
             }
             let deadline = ContinuousClock.now + .seconds(5)
             var presence = try await announced()
@@ -26,8 +25,11 @@ import TestSupport
             #expect(presence?.url == server.baseURL, "the port actually bound, not the 0 asked for")
             #expect(presence?.nearCacheMs == 1500)
             #expect(presence?.nearCacheActive == true)
+            let routes = presence?.routes.map { "\($0.method) \($0.prefix):\($0.pattern) \($0.ttlMs)" }
+            #expect(routes == ["GET shop:/products 120000", "GET shop:/products/{id} 300000", "GET shop:/categories 600000"],
+                    "the declared routes and TTLs, for watch")
             let ttl = try await server.redis.send(RedisCommand("PTTL", schema.server(id))).int ?? -2
-            #expect(ttl > 0 && ttl <= ServerPresence.lifetimeMs, "an announcement expires unless renewed")
+            #expect(ttl > 0 && ttl <= Announcements.lifetimeMs, "an announcement expires unless renewed")
             #expect(try await server.redis.send(RedisCommand("ZSCORE", schema.servers, id)).string != nil)
 
             await server.stop()

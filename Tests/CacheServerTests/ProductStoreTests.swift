@@ -1,4 +1,6 @@
-import CacheServer
+import CacheProtocol
+import CacheScopeKit
+import ProductAPI
 import Testing
 import TestSupport
 

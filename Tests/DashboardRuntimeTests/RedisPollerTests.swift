@@ -1,4 +1,5 @@
 import CacheCore
+import CacheProtocol
 import Dashboard
 import RedisClient
 import Testing
@@ -28,7 +29,7 @@ import TestSupport
                 _ = try await probe.call("EVAL", "for i = tonumber(ARGV[1]), tonumber(ARGV[1]) + 9999 do redis.call('SET', 'shop:/products/' .. i .. ':e3b0c442', '{}', 'EX', 300) end",
                                          "0", String(first))
             }
-            let schema = CounterSchema()
+            let schema = KeySchema()
             let live = ServerPresence(id: "live", url: "http://10.0.0.7:8000", nearCacheMs: 1000, nearCacheActive: true, startedMs: 42)
             _ = try await probe.send([
                 RedisCommand("HSET", schema.route("/products/{id}"), "hits", "7", "misses", "3"),
@@ -36,7 +37,7 @@ import TestSupport
                 RedisCommand("HSET", schema.key("shop:/products/1:e3b0c442"), "hits", "5"),
                 RedisCommand("XADD", "cachescope:events", "*", "event", "hit", "key", "shop:/products/1:e3b0c442", "ts_ms", "1"),
                 // One server announcing itself, one whose announcement expired (its id is still listed).
-                RedisCommand(["HSET", schema.server("live")] + live.hashFields.flatMap { [$0.0, $0.1] }),
+                Announcements(schema: schema).announce(live, nowMs: 1)[0],  // its HSET
                 RedisCommand("ZADD", schema.servers, "1", "live", "2", "gone"),
             ])
             let poller = RedisPoller(redis: polling, eventsKey: "cachescope:events", prefixes: ["shop"])

@@ -4,10 +4,20 @@ import CacheCore
 /// 2023-11-14 22:13:20.000 UTC.
 let t0: Int64 = 1_700_000_000_000
 
-func makeState(width: Int = 80, height: Int = 24, routeTTLms: [String: Int] = [:]) -> DashboardState {
-    DashboardState(config: DashboardConfig(mode: "embedded", prefixes: ["shop"], refreshMs: 1000, routeTTLms: routeTTLms),
-                   width: width, height: height, nowMs: t0)
+/// A state that knows the routes a server announced, as the first poll with servers tells it.
+func makeState(width: Int = 80, height: Int = 24, routes: [RouteAnnouncement] = catalogueRoutes) -> DashboardState {
+    var state = DashboardState(config: DashboardConfig(mode: "embedded", prefixes: ["shop"], refreshMs: 1000),
+                               width: width, height: height, nowMs: t0)
+    state.learnRoutes(from: [ServerPresence(id: "s1", url: "http://127.0.0.1:8000", startedMs: t0, routes: routes)])
+    return state
 }
+
+/// The catalogue's routes as its servers announce them.
+let catalogueRoutes = [
+    RouteAnnouncement(method: "GET", pattern: "/products", prefix: "shop", ttlMs: 120_000),
+    RouteAnnouncement(method: "GET", pattern: "/products/{id}", prefix: "shop", ttlMs: 300_000),
+    RouteAnnouncement(method: "GET", pattern: "/categories", prefix: "shop", ttlMs: 600_000),
+]
 
 let overview = RedisOverview(address: "127.0.0.1:6379", version: "7.2.4", uptimeSeconds: 3725, usedMemoryBytes: 1_572_864,
                              connectedClients: 3, opsPerSec: 42, dbSize: 2, keyspaceHits: 30, keyspaceMisses: 10, dashboardReads: 7)

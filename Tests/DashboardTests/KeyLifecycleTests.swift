@@ -48,13 +48,22 @@ private func ttlText(_ state: DashboardState, row: Int = 6) -> String {
     #expect(Set(state.visibleKeys) == ["shop:/products:1", "shop:/categories:4"], "a later fill does")
 }
 
-@Test func keysGetRoutesFromEventsOrFromTheirPath() {
+@Test func keysGetRoutesFromEventsOrAnnouncedRoutesOrTheirPath() {
     var state = makeState()
     poll(&state, at: t0, events: [event(.hit, "shop:/x:1", route: "/custom"), event(.hit, "other:/products:1")],
-         discovered: ["shop:/products/42:abcdef12", "shop:/products/new:abcdef12", "shop:/categories:0"])
+         discovered: ["shop:/products/42:abcdef12", "shop:/products/42/x:abcdef12", "shop:/categories:0"])
     press(&state, .char("s"), .char("s"), .char("s"))  // by key
     let routes = render(state).lines[6...9].map { String($0.dropFirst(24).prefix(14)).trimmingSuffix() }
-    #expect(routes == ["/categories", "/products/{id}", "/products/new", "/custom"], "keys outside the prefixes are not listed")
+    #expect(routes == ["/categories", "/products/42/x", "/products/{id}", "/custom"], "keys outside the prefixes are not listed")
+}
+
+@Test func routesAnnouncedLaterNameKeysSeenBefore() {
+    var state = makeState(routes: [])
+    poll(&state, at: t0, discovered: ["shop:/products/42:abcdef12"])
+    #expect(state.keys.keys["shop:/products/42:abcdef12"]?.route == "/products/42")
+    poll(&state, at: t0 + 1_000, servers: [ServerPresence(id: "s1", url: "http://h:1", startedMs: t0, routes: catalogueRoutes)])
+    #expect(state.keys.keys["shop:/products/42:abcdef12"]?.route == "/products/{id}")
+    #expect(state.routeTTLms["/products/{id}"] == 300_000)
 }
 
 @Test func serversAreThoseAnnouncingThemselves() {

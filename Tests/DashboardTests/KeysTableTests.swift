@@ -68,7 +68,7 @@ private let columnTitles = "ROUTE           HITS  MISS HIT%     SIZE    TTL"
 }
 
 @Test func ttlTotalFallsBackToRouteThenLargestSeen() {
-    var state = makeState(routeTTLms: ["/products": 40_000])
+    var state = makeState(routes: [RouteAnnouncement(method: "GET", pattern: "/products", prefix: "shop", ttlMs: 40_000)])
     poll(&state, at: t0, events: [event(.fill, "shop:/other:1", route: "/other", ttlMs: 100_000)],
          discovered: ["shop:/products:2", "shop:/categories:3"])
     let details = ["shop:/products:2": KeyDetail(ttlMs: 20_000), "shop:/categories:3": KeyDetail(ttlMs: 25_000)]

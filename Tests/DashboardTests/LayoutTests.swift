@@ -4,7 +4,7 @@ import CacheCore
 
 /// Two polls ten seconds apart: one miss+fill and one hit, then only counter growth.
 private func sampleState() -> DashboardState {
-    var state = makeState(routeTTLms: ["/products": 60_000])
+    var state = makeState(routes: [RouteAnnouncement(method: "GET", pattern: "/products", prefix: "shop", ttlMs: 60_000)])
     let servers = [presence("api-1"), presence("api-2", nearCacheMs: 1000, active: true)]
     poll(&state, at: t0, totals: ["/products": counts(hits: 10, misses: 10)], events: [
         event(.miss, "shop:/products:aaaaaaaa", route: "/products", latencyUs: 12_000, at: t0 - 500),

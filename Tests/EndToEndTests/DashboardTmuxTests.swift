@@ -6,70 +6,48 @@ import TestSupport
 
 /// `cachescope` in a real terminal: tmux runs it, send-keys types, capture-pane reads the screen.
 @Suite(.serialized) struct DashboardTmuxTests {
-    let session = "cachescope-e2e-\(UUID().uuidString.prefix(6))"
-
-    func tmux(_ arguments: String...) async throws -> String {
-        let output = Scratch.path("tmux-\(UUID().uuidString).out")
-        let child = try ChildProcess(path: "/usr/bin/tmux", arguments: arguments, outputPath: output)
-        await child.wait(timeout: .seconds(10))
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-    }
-
-    func screen() async throws -> String { try await tmux("capture-pane", "-p", "-t", session) }
-
-    /// Polls the pane until `predicate` holds (up to `timeout`); returns the last screen.
-    func waitForScreen(timeout: Duration = .seconds(10), _ predicate: (String) -> Bool) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        var text = ""
-        while ContinuousClock.now < deadline {
-            text = try await screen()
-            if predicate(text) { return text }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        return text
-    }
+    let tmux = Tmux()
 
     @Test func dashboardShowsInvalidatesAndRewarmsAKey() async throws {
         try await withRedis { redis in
             let port = Binary.freePort()
             let database = TestServer.temporaryDatabase()
             let command = "\(Binary.path) --port \(port) --db \(database) --redis \(redis.endpoint) --no-warm --origin-delay 0 --log-file \(database).log; echo EXIT=$?; sleep 20"
-            _ = try await tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
-            defer { Task { [session] in _ = try? await ChildProcess(path: "/usr/bin/tmux", arguments: ["kill-session", "-t", session]).wait(timeout: .seconds(5)) } }
+            try await tmux.start(command)
+            defer { tmux.kill() }
             #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
             let client = HTTPClient()
             let key = "shop:/products:e3b0c442"
             #expect(try await client.get("http://127.0.0.1:\(port)/products").header("X-Cache") == "MISS")
             #expect(try await client.get("http://127.0.0.1:\(port)/products").header("X-Cache") == "HIT")
 
-            var text = try await waitForScreen { $0.contains(key) && $0.contains("HIT") && $0.contains("MISS") }
+            var text = try await tmux.waitForScreen { $0.contains(key) && $0.contains("HIT") && $0.contains("MISS") }
             #expect(text.contains(key))
             let keyLine = text.split(separator: "\n").first { $0.hasPrefix(key) } ?? ""
             #expect(keyLine.contains("/products"))
             #expect(keyLine.contains(/\d+m\d+s|\d+s/))  // a TTL countdown
             #expect(text.contains("FILL"))
 
-            _ = try await tmux("send-keys", "-t", session, "i")
-            text = try await waitForScreen { !$0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("invalidated") }
+            try await tmux.send("i")
+            text = try await tmux.waitForScreen { !$0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("invalidated") }
             #expect(!text.split(separator: "\n").contains { $0.hasPrefix(key) })
             #expect(text.contains("invalidated 1 key"))
             let probe = RedisPipeline(endpoint: redis.endpoint, name: "probe", options: .background)
             defer { probe.stop() }
             #expect(try await probe.send(RedisCommand("EXISTS", key)) == .integer(0))
 
-            _ = try await tmux("send-keys", "-t", session, "W")
-            text = try await waitForScreen { $0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("WARM") }
+            try await tmux.send("W")
+            text = try await tmux.waitForScreen { $0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("WARM") }
             #expect(text.split(separator: "\n").contains { $0.hasPrefix(key) })
             #expect(text.contains("WARM"))
             #expect(try await probe.send(RedisCommand("EXISTS", key)) == .integer(1))
 
-            _ = try await tmux("resize-window", "-t", session, "-x", "90", "-y", "30")
-            text = try await waitForScreen { $0.split(separator: "\n").count <= 30 && $0.contains("CacheScope") }
+            try await tmux.run("resize-window", "-t", tmux.session, "-x", "90", "-y", "30")
+            text = try await tmux.waitForScreen { $0.split(separator: "\n").count <= 30 && $0.contains("CacheScope") }
             #expect(text.split(separator: "\n", omittingEmptySubsequences: false).allSatisfy { $0.count <= 90 })
 
-            _ = try await tmux("send-keys", "-t", session, "q")
-            text = try await waitForScreen { $0.contains("EXIT=") }
+            try await tmux.send("q")
+            text = try await tmux.waitForScreen { $0.contains("EXIT=") }
             #expect(text.contains("EXIT=0"))
             #expect(!text.contains("CacheScope  redis"))  // the terminal was restored
         }
@@ -89,8 +67,8 @@ import TestSupport
             defer { Task { await server.terminate() } }
             #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
             let command = "\(Binary.path) watch --redis \(redis.endpoint) --log-file \(database).watch.log; echo EXIT=$?; sleep 20"
-            _ = try await tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
-            defer { Task { [session] in _ = try? await ChildProcess(path: "/usr/bin/tmux", arguments: ["kill-session", "-t", session]).wait(timeout: .seconds(5)) } }
+            try await tmux.start(command)
+            defer { tmux.kill() }
 
             let client = HTTPClient()
             var received: [String: Int] = [:]
@@ -107,24 +85,24 @@ import TestSupport
                 return (hits, misses)
             }
             let expected = (hits: received["HIT"] ?? 0, misses: received["MISS"] ?? 0)
-            var text = try await waitForScreen { counts($0).map { $0 == expected } ?? false }
+            var text = try await tmux.waitForScreen { counts($0).map { $0 == expected } ?? false }
             #expect(counts(text).map { $0 == expected } == true, "screen: \(text)")
-            text = try await waitForScreen { $0.contains("servers 1 (near 1)") }
+            text = try await tmux.waitForScreen { $0.contains("servers 1 (near 1)") }
             #expect(text.contains("servers 1 (near 1)"), "screen: \(text)")
 
-            _ = try await tmux("send-keys", "-t", session, "i")
-            text = try await waitForScreen { $0.contains("invalidated 1 key") }
+            try await tmux.send("i")
+            text = try await tmux.waitForScreen { $0.contains("invalidated 1 key") }
             #expect(text.contains("invalidated 1 key"))
-            _ = try await tmux("send-keys", "-t", session, "W")
-            text = try await waitForScreen { $0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("WARM") }
+            try await tmux.send("W")
+            text = try await tmux.waitForScreen { $0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("WARM") }
             #expect(text.contains("WARM"))  // warmed by the server, published by it, read back by watch
-            text = try await waitForScreen { $0.contains("(via http://127.0.0.1:\(port))") }
+            text = try await tmux.waitForScreen { $0.contains("(via http://127.0.0.1:\(port))") }
             // The three default targets, all cold: the server ran with --no-warm and `i` removed the one filled.
             #expect(text.contains("warmed 3 targets"), "the announced server was found and did the warm: \(text)")
             #expect(try await client.get("http://127.0.0.1:\(port)/products").header("X-Cache") == "HIT")
 
-            _ = try await tmux("send-keys", "-t", session, "q")
-            text = try await waitForScreen { $0.contains("EXIT=") }
+            try await tmux.send("q")
+            text = try await tmux.waitForScreen { $0.contains("EXIT=") }
             #expect(text.contains("EXIT=0"))
         }
     }

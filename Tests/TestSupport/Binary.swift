@@ -10,6 +10,11 @@ public enum Binary {
         return root.appendingPathComponent(".build/debug/cachescope").path
     }
 
+    /// The example app built beside it (`cachescope-example`).
+    public static var examplePath: String {
+        URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("cachescope-example").path
+    }
+
     /// A free TCP port on loopback (the OS picks it; released before returning).
     public static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -31,11 +36,6 @@ public enum Binary {
     /// Polls `url` until it answers 200, up to `timeout`.
     public static func waitUntilServing(_ url: String, timeout: Duration = .seconds(30)) async -> Bool {
         let client = HTTPClient(timeout: 1)
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if (try? await client.get(url))?.status == 200 { return true }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return false
+        return await waitUntil(timeout: timeout, every: .milliseconds(100)) { (try? await client.get(url))?.status == 200 }
     }
 }

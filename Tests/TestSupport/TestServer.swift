@@ -1,54 +1,46 @@
-import CacheServer
+import CacheScopeKit
 import Foundation
 import LoadGenerator
 import Logging
+import ProductAPI
 import RedisClient
-import ServiceLifecycle
 import Testing
 
-/// A real server on a real port (chosen by the OS), with its own SQLite file, run as in
-/// `cachescope serve`: one ServiceGroup with the publisher and the invalidation replayer.
+/// A real server on a real port (chosen by the OS), with its own SQLite file, started as
+/// `cachescope serve` starts it (`CacheServer`).
 public final class TestServer: Sendable {
-    public let server: CacheScopeServer
+    public let server: ProductServer
     public let baseURL: String
     public let client = HTTPClient()
     /// A connection for the test's own look at Redis.
     public let redis: RedisPipeline
-    private let group: ServiceGroup
-    private let running: Task<Void, any Error>
+    private let running: CacheServer.Running
 
-    private init(server: CacheScopeServer, baseURL: String, redis: RedisPipeline, group: ServiceGroup, running: Task<Void, any Error>) {
+    private init(server: ProductServer, baseURL: String, redis: RedisPipeline, running: CacheServer.Running) {
         self.server = server
         self.baseURL = baseURL
         self.redis = redis
-        self.group = group
         self.running = running
     }
 
     public static func start(redis endpoint: RedisEndpoint, databasePath: String? = nil,
                              configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
-        CacheMetrics.bootstrap()
         var configuration = ServerConfiguration()
-        configuration.port = 0
-        configuration.redis = endpoint
-        configuration.databasePath = databasePath ?? Self.temporaryDatabase()
-        configuration.originDelay = .milliseconds(20)
-        configuration.warmOnStart = false
+        configuration.cache.port = 0
+        configuration.cache.redis = endpoint
+        configuration.cache.warmOnStart = false
         // Behaviour, not the 50 ms budget, is under test here (RedisClientTests time that on a quiet
         // loop); a debug build starting dozens of servers at once can stall a shared loop that long.
-        configuration.requestTimeout = .milliseconds(250)
+        configuration.cache.requestTimeout = .milliseconds(250)
+        configuration.databasePath = databasePath ?? Self.temporaryDatabase()
+        configuration.originDelay = .milliseconds(20)
         configure(&configuration)
         var logger = Logger(label: "test-server")
         logger.logLevel = .warning
-        let server = try CacheScopeServer(configuration: configuration, logger: logger)
-        let (ports, portSink) = AsyncStream<Int>.makeStream()
-        let app = server.makeApplication { port in portSink.yield(port) }
-        let group = ServiceGroup(services: server.services(around: app), gracefulShutdownSignals: [], logger: logger)
-        let running = Task { try await group.run() }
-        var port = 0
-        for await bound in ports { port = bound; break }
+        let server = try ProductServer(configuration: configuration, logger: logger)
+        let running = try #require(try await server.makeServer(logger: logger).start())
         let probe = RedisPipeline(endpoint: endpoint, name: "test-probe", options: .background)
-        return TestServer(server: server, baseURL: "http://127.0.0.1:\(port)", redis: probe, group: group, running: running)
+        return TestServer(server: server, baseURL: "http://127.0.0.1:\(running.port)", redis: probe, running: running)
     }
 
     public static func temporaryDatabase() -> String {
@@ -63,9 +55,8 @@ public final class TestServer: Sendable {
 
     /// Graceful shutdown, as on SIGTERM: drains, flushes the publisher, closes the Redis connections.
     public func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await running.value
-        server.shutdown()
+        await running.stop()
+        server.cache.shutdown()
         redis.stop()
     }
 }

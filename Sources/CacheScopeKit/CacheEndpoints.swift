@@ -1,0 +1,148 @@
+import CacheCore
+import CacheProtocol
+import Foundation
+import Hummingbird
+import Prometheus
+import RedisClient
+
+extension CacheScope {
+    /// Stats, health, metrics, and the admin actions (invalidate, warm).
+    func addCacheEndpoints(to router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in
+            let up = (try? await self.connections.admin.send(RedisCommand("PING"))) == .status("PONG")
+            return jsonResponse(status: 200, body: OriginResponse.json(["status": "ok", "redis": up ? "up" : "down"]).body)
+        }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(bytes: CacheMetrics.registry.emitToBuffer())))
+        }
+        router.get("/cache/stats") { _, _ in
+            jsonResponse(status: 200, body: Array(try JSONSerialization.data(withJSONObject: await self.stats(), options: [.sortedKeys])))
+        }
+        router.post("/cache/invalidate") { request, context in
+            try self.authorize(request)
+            let body = try await Self.jsonObject(request)
+            let pattern: String
+            if case .string(let key)? = body["key"] {
+                pattern = Glob.escape(key)
+            } else if case .string(let glob)? = body["pattern"], !glob.isEmpty {
+                pattern = glob
+            } else {
+                throw APIError(422, "give 'pattern' (a glob such as \"shop:/products:*\") or 'key' (an exact key)")
+            }
+            let prefixes = self.routes.prefixes
+            guard Glob.isConfined(pattern, to: prefixes) else {
+                let allowed = prefixes.map { "'\($0):'" }.joined(separator: " or ")
+                throw APIError(422, "'pattern' and 'key' must start with \(allowed), the cache's own keys")
+            }
+            guard let deleted = await self.invalidator.invalidate([pattern], reason: "POST /cache/invalidate") else {
+                throw APIError(503, "Redis is unreachable; the invalidation is queued and the cache is bypassed until it is done")
+            }
+            return jsonResponse(status: 200, body: OriginResponse.json(["deleted": deleted]).body)
+        }
+        router.post("/cache/warm") { request, _ in
+            try self.authorize(request)
+            let body = try await Self.jsonObject(request, emptyAllowed: true)
+            var targets = self.warmTargets
+            if let keyValue = body["key"] {
+                guard case .string(let key) = keyValue else { throw APIError(422, "'key' must be a string") }
+                let target = try await self.requestForKey(key)
+                do throws(APIError) {
+                    _ = try self.routes.resolve(target: target)
+                } catch {
+                    throw APIError(404, "unknown key '\(key)': '\(target)' is not a cacheable request")
+                }
+                targets = [target]
+            }
+            let warmed = await self.warm(targets)
+            return jsonResponse(status: 200, body: OriginResponse.json(["warmed": warmed]).body)
+        }
+    }
+
+    /// Admin calls need the bearer token when one is set, and a token at all off loopback.
+    private func authorize(_ request: Request) throws(APIError) {
+        switch configuration.adminAccess {
+        case .open: return
+        case .closed: throw APIError(403, "admin endpoints are disabled on a non-loopback address without --admin-token")
+        case .token: break
+        }
+        guard let token = configuration.adminToken, let credentials = request.headers[.authorization].flatMap(Self.bearerCredentials),
+              Self.constantTimeEqual(credentials, token) else {
+            throw APIError(401, "missing or wrong 'Authorization: Bearer <token>'")
+        }
+    }
+
+    /// The credentials of an `Authorization: Bearer …` header; the scheme is case-insensitive (RFC 7235).
+    static func bearerCredentials(_ header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Compares in time that depends only on the lengths, so a wrong token reveals nothing of the right one.
+    static func constantTimeEqual(_ given: String, _ expected: String) -> Bool {
+        let a = Array(given.utf8), b = Array(expected.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<max(a.count, b.count) {
+            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+        }
+        return difference == 0
+    }
+
+    /// The request a key stands for: from the key itself when its query is empty, else as
+    /// recorded by whichever server filled it.
+    private func requestForKey(_ key: String) async throws -> String {
+        let emptyQuery = CanonicalQuery("").hash8
+        if let prefix = routes.prefixes.first(where: { key.hasPrefix($0 + ":") }), key.hasSuffix(":" + emptyQuery) {
+            return String(key.dropFirst(prefix.count + 1).dropLast(emptyQuery.count + 1))
+        }
+        let reply = try? await connections.admin.send(RedisCommand("HGET", schema.key(key), "request"))
+        guard let request = reply?.string else {
+            throw APIError(404, "unknown key '\(key)': no server has recorded which request fills it")
+        }
+        return request
+    }
+
+    private func stats() async -> [String: Any] {
+        let replies = try? await connections.admin.send([RedisCommand("INFO", "stats"), RedisCommand("DBSIZE")])
+        let info = RedisInfo(replies?.first?.string ?? "")
+        let hits = info.int("keyspace_hits"), misses = info.int("keyspace_misses")
+        var perRoute: [String: Any] = [:]
+        let totals = recorder.totals
+        for route in routes.routes.map(\.policy.route).sorted() {
+            let counts = totals[route] ?? RouteCounts()
+            perRoute[route] = ["hits": counts.hits, "misses": counts.misses, "fills": counts.fills,
+                             "origin_fetches": counts.originFetches, "coalesced": counts.coalesced,
+                             "bypasses": counts.bypasses, "hit_rate": counts.hitRate.map { ($0 * 100).rounded() / 100 } as Any]
+        }
+        let hitRate: Double? = hits.flatMap { h in misses.map { m in (Double(h) / Double(max(1, h + m)) * 10_000).rounded() / 100 } }
+        return [
+            "redis": replies == nil ? "down" : "up",
+            "scope": "total_keys, hits, misses and hit_rate are Redis-wide (INFO stats, every client); routes are counted by this server",
+            "total_keys": replies?.last?.int as Any,
+            "hits": hits as Any,
+            "misses": misses as Any,
+            "hit_rate": hitRate as Any,
+            "routes": perRoute,
+            "server": configuration.serverID,
+            "pending_invalidations": invalidator.pending.count,
+            "near_cache": near.map { near -> [String: Any] in
+                ["active": near.isServing, "entries": near.count, "bytes": near.bytes, "max_age_ms": near.maxAge.wholeMilliseconds]
+            } ?? ["active": false],
+            "write_fences": ["published": invalidator.fence.published, "waited_out": invalidator.fence.waitedOut],
+        ]
+    }
+
+    private static func jsonObject(_ request: Request, emptyAllowed: Bool = false) async throws -> [String: JSONValue] {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        if body.readableBytes == 0 && emptyAllowed { return [:] }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
+            throw APIError(400, "request body is not valid JSON")
+        }
+        guard case .object(let object) = value else { throw APIError(422, "body must be a JSON object") }
+        return object
+    }
+}

@@ -1,0 +1,158 @@
+import CacheCore
+import CacheProtocol
+import Hummingbird
+import Logging
+import RedisClient
+import ServiceLifecycle
+
+/// The cache layer of one server, for the routes it was declared with: serves them
+/// cache-aside from Redis, invalidates on the app's behalf, warms, and reports what it does.
+///
+/// An app makes one, puts it on its router (`makeRouter`), and runs its `services`
+/// (`CacheServer` does both). Writes stay the app's: after changing its store it calls
+/// `invalidate`, which returns once no server can serve what the write changed.
+public final class CacheScope: Sendable {
+    public let configuration: CacheConfiguration
+    public let routes: RouteTable
+    public let recorder: EventRecorder
+    public let responses: ResponseCache
+    public let invalidator: Invalidator
+    /// What start-up and `POST /cache/warm` fill: the configured targets, else the routes' own.
+    public let warmTargets: [String]
+    let connections: CacheConnections
+    let channel: InvalidationChannel
+    let beacon: PresenceBeacon
+    let logger: Logger
+    let schema = KeySchema()
+
+    /// Throws `ConfigurationError` naming `--warm` for a warm target that is no declared route.
+    public init(configuration: CacheConfiguration, routes: [CachedRoute], logger: Logger) throws {
+        self.configuration = configuration
+        self.routes = RouteTable(routes)
+        self.logger = logger
+        warmTargets = configuration.warmTargets ?? self.routes.warmTargets
+        for target in warmTargets {
+            do throws(APIError) {
+                _ = try self.routes.resolve(target: target)
+            } catch {
+                throw ConfigurationError(flag: "--warm", problem: "'\(target)' is not a cacheable request (\(error.message))")
+            }
+        }
+        let connections = CacheConnections(configuration)
+        self.connections = connections
+        recorder = EventRecorder(serverID: configuration.serverID)
+        let pending = PendingInvalidations()
+        let near = configuration.nearCacheMaxAge.map { NearCache(maxAge: $0) }
+        let fence = WriteFence(redis: connections.admin, schema: schema, serverID: configuration.serverID)
+        channel = InvalidationChannel(
+            near: near, acks: fence.acks, redis: connections.invalidations, publisher: connections.publisher, schema: schema,
+            serverID: configuration.serverID, prefixes: self.routes.prefixes, logger: logger)
+        beacon = PresenceBeacon(
+            announcements: Announcements(schema: schema), redis: connections.publisher, serverID: configuration.serverID,
+            near: near, admin: configuration.adminAccess, routes: routes.map(\.announcement))
+        responses = ResponseCache(
+            redis: connections.request, warmingRedis: connections.admin, fill: GuardedFill(schema: schema), recorder: recorder,
+            pending: pending, near: near)
+        invalidator = Invalidator(
+            redis: connections.admin, schema: schema, recorder: recorder, pending: pending, fence: fence, near: near,
+            logger: logger)
+        connections.request.onStateChange { [logger] up in
+            if up {
+                logger.info("Redis connection up")
+            } else {
+                logger.warning("Redis connection lost; serving from the origin (X-Cache: BYPASS) and retrying")
+            }
+        }
+    }
+
+    /// The near cache, when `nearCacheMaxAge` is set.
+    public var near: NearCache? { responses.near }
+
+    /// Answers `request` on `route` from the cache, else from the origin.
+    public func respond(to request: Request, on route: CachedRoute) async throws -> Response {
+        guard let cacheable = try routes.resolve(route, path: request.uri.path, query: request.uri.query ?? "") else {
+            throw APIError(404, "Not found")
+        }
+        let (response, status) = try await responses.fetch(cacheable)
+        return jsonResponse(status: response.status, body: response.body, cache: status)
+    }
+
+    /// Deletes the entries named (generations first, never KEYS) and returns once no near cache
+    /// can serve them; the number of keys deleted, or nil if Redis could not be reached in time
+    /// (the invalidation then stays pending and the cache is bypassed until it is carried out).
+    @discardableResult
+    public func invalidate(_ invalidations: [Invalidation], reason: String) async -> Int? {
+        await invalidator.invalidate(invalidations.map(\.pattern), reason: reason)
+    }
+
+    /// Fills the given `path?query` targets through the request path; returns the keys stored.
+    public func warm(_ targets: [String]) async -> [String] {
+        await withTaskGroup(of: String?.self) { group in
+            for target in targets {
+                group.addTask {
+                    do {
+                        let request = try self.routes.resolve(target: target)
+                        let result = try await self.responses.warm(request)
+                        self.logger.info("warm-up", metadata: ["target": "\(target)", "key": "\(request.key)", "result": "\(result)"])
+                        if case .stored = result { return request.key.description }
+                    } catch {
+                        self.logger.warning("warm-up failed", metadata: ["target": "\(target)", "error": "\(error)"])
+                    }
+                    return nil
+                }
+            }
+            return await group.reduce(into: []) { if let key = $1 { $0.append(key) } }.sorted()
+        }
+    }
+
+    /// A router with the cached routes, the app's own (`addRoutes`), and the cache endpoints
+    /// (`/cache/*`, `/health`, `/metrics`), behind metrics and JSON errors whose 405 `Allow`
+    /// lists come from the routes registered here.
+    public func makeRouter(_ addRoutes: (Router<BasicRequestContext>) -> Void = { _ in }) -> Router<BasicRequestContext> {
+        let router = Router()
+        let methods = MethodTable()
+        // Metrics outside the error middleware, so they see the 4xx it makes of thrown errors.
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: JSONErrorMiddleware(methods: methods))
+        for route in routes.routes {
+            router.get(RouterPath(route.pattern.description)) { request, _ in try await self.respond(to: request, on: route) }
+        }
+        addRoutes(router)
+        addCacheEndpoints(to: router)
+        methods.load(router.routes.map { (RoutePattern($0.path.description), $0.method) })
+        return router
+    }
+
+    /// The HTTP application around `router`: Redis connected and warm targets filled before
+    /// it listens, the announcement started once it does. `onRunning` is told the bound port.
+    public func makeApplication(router: Router<BasicRequestContext>,
+                                onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                 serverName: configuration.serverName),
+            onServerRunning: { [beacon, host = configuration.host] channel in
+                let port = channel.localAddress?.port ?? 0
+                beacon.listening(host: host, port: port)
+                await onRunning(port)
+            },
+            logger: logger)
+        app.beforeServerStarts {
+            await self.connections.connect()
+            if self.configuration.warmOnStart { _ = await self.warm(self.warmTargets) }
+        }
+        return app
+    }
+
+    /// Every service to run in one `ServiceGroup`, in start order. The group stops them in
+    /// reverse: the announcement first (dashboards stop sending work here), then the HTTP server
+    /// drains, and the publisher flushes last.
+    public func services(around app: any Service) -> [any Service] {
+        [EventPublisher(recorder: recorder, redis: connections.publisher, schema: schema,
+                        stream: EventStream(key: configuration.eventsKey), logger: logger),
+         InvalidationReplayer(invalidator: invalidator), channel, app, beacon]
+    }
+
+    /// Closes the Redis connections (after the services have finished).
+    public func shutdown() { connections.stop() }
+}

@@ -1,0 +1,165 @@
+import CacheCore
+import Foundation
+
+/// One cacheable GET route, declared once: its path pattern, key prefix, TTL, and how to load
+/// it. Everything else is derived from it: the key, the router entry, the 405 `Allow` list,
+/// warm targets, counters, and what the server announces to dashboards.
+public struct CachedRoute: Sendable {
+    public let pattern: RoutePattern
+    public let policy: CachePolicy
+    /// Queries (`""`, `featured=true`) filled at start-up, for a route without captures.
+    public let warmQueries: [String]
+    let resolve: @Sendable (RouteRequest) throws(APIError) -> OriginLoad
+
+    /// - Parameters:
+    ///   - pattern: like `/products/{id}`; `{name}` captures one path segment.
+    ///   - prefix: the first part of every key, `{prefix}:{path}:{hash8(query)}`.
+    ///   - jitter: up to this fraction of `ttl` is added at random to each fill, so entries filled
+    ///     together do not expire together.
+    ///   - warm: queries filled at start-up (`""` for none), for a route without captures.
+    ///   - load: validates the request (throw `APIError` for a 4xx) and says how to load it.
+    public init(_ pattern: String, prefix: String, ttl: Duration, jitter: Double = 0, warm: [String] = [],
+                load: @escaping @Sendable (RouteRequest) throws(APIError) -> OriginLoad) {
+        self.pattern = RoutePattern(pattern)
+        self.policy = CachePolicy(route: self.pattern.description, prefix: prefix, ttl: ttl, jitter: jitter)
+        self.warmQueries = warm
+        self.resolve = load
+    }
+
+    /// The `path?query` targets `warm` names.
+    public var warmTargets: [String] {
+        warmQueries.map { $0.isEmpty ? pattern.description : "\(pattern)?\($0)" }
+    }
+
+    /// The invalidation of every entry of this route, whatever its path and query.
+    public var everyEntry: Invalidation {
+        let (path, isWhole) = pattern.literalPath
+        return .pattern(Glob.escape("\(policy.prefix):\(path)") + (isWhole ? ":*" : "/*"))
+    }
+
+    /// The invalidation of the entries of one path of this route, whatever their query.
+    public func entries(ofPath path: String) -> Invalidation {
+        .pattern(Glob.escape("\(policy.prefix):\(path)") + ":*")
+    }
+
+    /// What a server announces of this route.
+    var announcement: RouteAnnouncement {
+        RouteAnnouncement(method: "GET", pattern: pattern.description, prefix: policy.prefix,
+                          ttlMs: policy.ttlMilliseconds(random: 0))
+    }
+}
+
+/// A request to a cached route, as its loader sees it.
+public struct RouteRequest: Sendable {
+    public let path: String
+    /// The values the pattern's `{name}` segments captured.
+    public let parameters: [String: String]
+    public let query: CanonicalQuery
+
+    /// The value captured by `{name}` (empty if the pattern has no such capture).
+    public func parameter(_ name: String) -> String { parameters[name] ?? "" }
+
+    /// A query parameter's one value, or nil. Given twice it would be ambiguous (which one
+    /// wins?), so that is a 400.
+    public func single(_ name: String) throws(APIError) -> String? {
+        let values = query.values(name)
+        guard values.count <= 1 else { throw APIError(400, "give '\(name)' once, not \(values.count) times") }
+        return values.first
+    }
+}
+
+/// How to load one request from the origin.
+public struct OriginLoad: Sendable {
+    /// The path the key is made of, when the request's own spelling is not canonical
+    /// (`/products/007` is stored as `/products/7`); nil: the request's path.
+    public var canonicalPath: String?
+    public let run: @Sendable () async throws -> OriginResponse
+
+    public init(canonicalPath: String? = nil, _ run: @escaping @Sendable () async throws -> OriginResponse) {
+        self.canonicalPath = canonicalPath
+        self.run = run
+    }
+}
+
+/// A body produced by the origin, with its HTTP status. Only 200s are cached.
+public struct OriginResponse: Sendable, Equatable {
+    public let status: Int
+    public let body: [UInt8]
+
+    public init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+
+    /// Sorted keys: the same value always makes the same bytes.
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    public static func json(_ value: some Encodable, status: Int = 200) -> OriginResponse {
+        OriginResponse(status: status, body: Array((try? encoder.encode(value)) ?? Data("{}".utf8)))
+    }
+}
+
+/// An error answered to the client as `{"error": message}`.
+public struct APIError: Error, Equatable, Sendable {
+    public let status: Int
+    public let message: String
+
+    public init(_ status: Int, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+}
+
+/// Entries to invalidate: an exact key, or a glob pattern over keys.
+public struct Invalidation: Sendable, Equatable, CustomStringConvertible {
+    /// The glob pattern deleted (an exact key is escaped).
+    public let pattern: String
+
+    public static func key(_ key: String) -> Invalidation { Invalidation(pattern: Glob.escape(key)) }
+    public static func pattern(_ glob: String) -> Invalidation { Invalidation(pattern: glob) }
+
+    public var description: String { pattern }
+}
+
+/// One cacheable GET, resolved: its policy, its key, and how to load it.
+public struct CacheableRequest: Sendable {
+    public let policy: CachePolicy
+    public let key: CacheKey
+    public let load: @Sendable () async throws -> OriginResponse
+}
+
+/// The declared routes, matched by path.
+public struct RouteTable: Sendable {
+    public let routes: [CachedRoute]
+
+    public init(_ routes: [CachedRoute]) { self.routes = routes }
+
+    /// Every route's warm targets, in declaration order.
+    public var warmTargets: [String] { routes.flatMap(\.warmTargets) }
+
+    /// Every key prefix the routes use (the keys this server may touch).
+    public var prefixes: [String] { Array(Set(routes.map(\.policy.prefix))).sorted() }
+
+    /// The request a `path?query` target (a warm target, a recorded request) stands for.
+    public func resolve(target: String) throws(APIError) -> CacheableRequest {
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = String(parts.first ?? "")
+        for route in routes {
+            if let request = try resolve(route, path: path, query: parts.count > 1 ? String(parts[1]) : "") { return request }
+        }
+        throw APIError(404, "Not found")
+    }
+
+    /// `route`'s request for `path` and raw `query`; nil if the path is not the route's.
+    public func resolve(_ route: CachedRoute, path: String, query: String) throws(APIError) -> CacheableRequest? {
+        guard let parameters = route.pattern.match(path) else { return nil }
+        let canonical = CanonicalQuery(query)
+        let load = try route.resolve(RouteRequest(path: path, parameters: parameters, query: canonical))
+        let key = CacheKey(prefix: route.policy.prefix, path: load.canonicalPath ?? path, query: canonical)
+        return CacheableRequest(policy: route.policy, key: key, load: load.run)
+    }
+}

@@ -1,0 +1,135 @@
+import CacheCore
+import CacheProtocol
+import Logging
+import RedisClient
+import Synchronization
+
+/// Invalidations that could not reach Redis yet, in order. While any is pending the cache is
+/// bypassed, so nothing stale can be served before they are carried out.
+public final class PendingInvalidations: Sendable {
+    struct Entry: Sendable {
+        let id: UInt64
+        let pattern: String
+    }
+
+    private let state = Mutex<(lastID: UInt64, entries: [Entry])>((0, []))
+
+    public init() {}
+
+    public var isEmpty: Bool { state.withLock { $0.entries.isEmpty } }
+    public var count: Int { state.withLock { $0.entries.count } }
+
+    func append(_ pattern: String) {
+        state.withLock { state in
+            state.lastID += 1
+            state.entries.append(Entry(id: state.lastID, pattern: pattern))
+        }
+    }
+
+    func snapshot() -> [Entry] { state.withLock { $0.entries } }
+
+    /// Removes those carried out, by identity: two replays may run at once (a write's and the
+    /// background one), and neither may remove what the other queued after its snapshot.
+    func remove(_ done: [Entry]) {
+        let ids = Set(done.map(\.id))
+        state.withLock { $0.entries.removeAll { ids.contains($0.id) } }
+    }
+}
+
+/// Deletes cache entries by key or glob pattern, with SCAN + UNLINK (never KEYS), after
+/// bumping the generation that fills check (and that in-flight loads are joined by); then
+/// waits until every server's near cache has let go of them (`WriteFence`).
+public final class Invalidator: Sendable {
+    private let deletion: KeyDeletion
+    private let recorder: EventRecorder
+    let pending: PendingInvalidations
+    public let fence: WriteFence
+    private let near: NearCache?
+    private let logger: Logger
+    /// How long a write may wait on Redis before its invalidation is left to the background.
+    private let deadline: Duration
+
+    init(redis: RedisPipeline, schema: KeySchema, recorder: EventRecorder, pending: PendingInvalidations,
+         fence: WriteFence, near: NearCache? = nil, logger: Logger, deadline: Duration = .seconds(1)) {
+        self.deletion = KeyDeletion(redis: redis, schema: schema)
+        self.recorder = recorder
+        self.pending = pending
+        self.fence = fence
+        self.near = near
+        self.logger = logger
+        self.deadline = deadline
+    }
+
+    /// Invalidates every pattern; returns the number of keys deleted, or nil if Redis could not
+    /// be reached in time (the invalidation then stays pending and the cache is bypassed until done).
+    @discardableResult
+    public func invalidate(_ patterns: [String], reason: String) async -> Int? {
+        // Redis will say so too, but this write must not wait for that message before it answers.
+        defer { near?.flush() }
+        // Earlier invalidations first: this write must not return before they are carried out either.
+        if !pending.isEmpty { await replayPending() }
+        guard pending.isEmpty else {
+            patterns.forEach(pending.append)
+            return nil
+        }
+        let until = ContinuousClock.now + deadline
+        var total = 0
+        for (index, pattern) in patterns.enumerated() {
+            do {
+                total += try await delete(pattern, until: until)
+            } catch {
+                patterns[index...].forEach(pending.append)
+                logger.warning("invalidation left pending until Redis answers", metadata: [
+                    "reason": "\(reason)", "patterns": "\(patterns[index...].joined(separator: " "))", "error": "\(error)"])
+                return nil
+            }
+        }
+        guard await fenceNearCaches() else {
+            patterns.forEach(pending.append)
+            // The deletions went through, so Redis's tracking tells the near caches; give that the
+            // time of a lease, the longest a near cache may go on without hearing from Redis.
+            try? await Task.sleep(for: Fences.lease)
+            return nil
+        }
+        logger.info("invalidated", metadata: ["reason": "\(reason)", "keys": "\(total)",
+                                             "patterns": "\(patterns.joined(separator: " "))"])
+        return total
+    }
+
+    /// Carries out pending invalidations in order; stops at the first that still fails.
+    public func replayPending() async {
+        let queued = pending.snapshot()
+        guard !queued.isEmpty else { return }
+        var done: [PendingInvalidations.Entry] = []
+        for entry in queued {
+            guard let deleted = try? await delete(entry.pattern, until: .now + deadline) else { break }
+            done.append(entry)
+            logger.info("pending invalidation carried out", metadata: ["pattern": "\(entry.pattern)", "keys": "\(deleted)"])
+        }
+        // Until the near caches are told, the deletions are redone next time (they are idempotent).
+        guard !done.isEmpty, await fenceNearCaches() else { return }
+        pending.remove(done)
+    }
+
+    /// Publishes a write fence; false if Redis did not take it. Silent near caches are waited out.
+    private func fenceNearCaches() async -> Bool {
+        do {
+            let outcome = try await fence.confirm()
+            if outcome.confirmed < outcome.expected {
+                logger.warning("near caches did not confirm an invalidation; waited out their lease", metadata: [
+                    "expected": "\(outcome.expected)", "confirmed": "\(outcome.confirmed)"])
+            }
+            return true
+        } catch {
+            logger.warning("invalidation left pending until the near caches can be told", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Deletes through the shared protocol, then records the invalidation.
+    private func delete(_ pattern: String, until: ContinuousClock.Instant) async throws -> Int {
+        let deleted = try await deletion.delete(pattern, until: until)
+        recorder.record(.invalidate, key: pattern, route: "*", deleted: deleted)
+        return deleted
+    }
+}

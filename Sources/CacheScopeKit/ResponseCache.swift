@@ -1,0 +1,121 @@
+import CacheCore
+import CacheProtocol
+import Foundation
+import RedisClient
+
+/// How a response was produced, as sent in `X-Cache`.
+public enum CacheStatus: String, Sendable {
+    case hit = "HIT", miss = "MISS", bypass = "BYPASS"
+}
+
+/// The result of one origin load, shared by every request that waited for it.
+public struct Fill: Sendable {
+    public let response: OriginResponse
+    /// Whether the guarded write stored it (false for non-200s, a moved generation, or Redis trouble).
+    public let stored: Bool
+}
+
+/// The cache-aside read path: look in Redis, else load once per key (single-flight) and
+/// store the result with a guarded write that an invalidation since the load began refuses.
+public final class ResponseCache: Sendable {
+    /// The request path's connection: it gives up within the request budget (50 ms).
+    private let redis: RedisPipeline
+    /// Warming is no request anyone waits on: it may wait for Redis as long as writes do.
+    private let warmingRedis: RedisPipeline
+    private let fill: GuardedFill
+    private let recorder: EventRecorder
+    public let flights = SingleFlight<Fill>()
+    let pending: PendingInvalidations
+    /// The in-process layer in front of Redis, when `--near-cache` is on.
+    public let near: NearCache?
+
+    init(redis: RedisPipeline, warmingRedis: RedisPipeline, fill: GuardedFill, recorder: EventRecorder,
+         pending: PendingInvalidations, near: NearCache? = nil) {
+        self.redis = redis
+        self.warmingRedis = warmingRedis
+        self.fill = fill
+        self.recorder = recorder
+        self.pending = pending
+        self.near = near
+    }
+
+    /// Answers a cacheable request. Redis trouble never fails it: the origin answers instead (`BYPASS`).
+    public func fetch(_ request: CacheableRequest) async throws -> (OriginResponse, CacheStatus) {
+        let started = ContinuousClock.now
+        let key = request.key.description
+        let route = request.policy.route
+        func hit(_ body: [UInt8]) -> (OriginResponse, CacheStatus) {
+            recorder.record(.hit, key: key, route: route, latency: .now - started)
+            return (OriginResponse(status: 200, body: body), .hit)
+        }
+        // While an invalidation has not reached Redis, entries there may be stale: bypass.
+        if pending.isEmpty {
+            if let body = near?.body(for: key) { return hit(body) }
+            let ticket = near?.readStarted()
+            // The near cache keeps a copy no longer than Redis does: it needs the entry's TTL too.
+            let read = ticket == nil ? [RedisCommand("GET", key)] : [RedisCommand("GET", key), RedisCommand("PTTL", key)]
+            if let replies = try? await redis.send(read) {
+                if case .bulk(let body) = replies[0] {
+                    if let ticket, let ttl = replies.last?.int {
+                        // -1: the entry has no expiry, only `maxAge` bounds the copy.
+                        near?.store(body, for: key, ticket: ticket, redisTTL: ttl == -1 ? nil : .milliseconds(ttl))
+                    }
+                    return hit(body)
+                }
+                let (fill, shared) = try await load(request, recording: .fill, via: redis)
+                recorder.record(shared ? .coalesced : .miss, key: key, route: route, latency: .now - started)
+                return (fill.response, .miss)
+            }
+        }
+        let response = try await request.load()
+        recorder.record(.bypass, key: key, route: route, latency: .now - started)
+        return (response, .bypass)
+    }
+
+    public enum WarmResult: Equatable, Sendable {
+        case stored(took: Duration), alreadyWarm, notStored, redisUnavailable
+    }
+
+    /// Fills the entry through the same path as a miss, unless it is already there.
+    public func warm(_ request: CacheableRequest) async throws -> WarmResult {
+        let key = request.key.description
+        guard pending.isEmpty, let exists = try? await warmingRedis.send(RedisCommand("EXISTS", key)).int else {
+            return .redisUnavailable
+        }
+        if exists == 1 { return .alreadyWarm }
+        let started = ContinuousClock.now
+        let (fill, _) = try await load(request, recording: .warm, via: warmingRedis)
+        return fill.stored ? .stored(took: .now - started) : .notStored
+    }
+
+    /// One origin load per key and invalidation generation. The generations are read first, so
+    /// a request that starts after an invalidation (by any server: it bumps them in Redis before
+    /// it deletes) never joins a load that began before it, and the fill's guarded write refuses
+    /// to store what such a load returns.
+    private func load(_ request: CacheableRequest, recording outcome: CacheOutcome, via redis: RedisPipeline) async throws -> (Fill, shared: Bool) {
+        let reply = try? await redis.send(fill.readGenerations(of: request.key))
+        let generations = reply.flatMap(fill.generations(from:))
+        return try await flights.run(request.key.description, version: generations?.version) {
+            try await self.loadAndStore(request, generations: generations, recording: outcome, via: redis)
+        }
+    }
+
+    /// Loads from the origin and stores a 200 with the guarded write; records `outcome` if stored.
+    private func loadAndStore(_ request: CacheableRequest, generations: GuardedFill.Generations?, recording outcome: CacheOutcome,
+                      via redis: RedisPipeline) async throws -> Fill {
+        let key = request.key.description
+        let started = ContinuousClock.now
+        let response = try await request.load()
+        let loadTime = ContinuousClock.now - started
+        guard response.status == 200, let generations else {
+            return Fill(response: response, stored: false)
+        }
+        let ttlMs = request.policy.ttlMilliseconds(random: Double.random(in: 0...1))
+        let stored = GuardedFill.stored(try? await redis.send(fill.store(response.body, for: request.key, ttlMs: ttlMs, generations: generations)))
+        if stored {
+            recorder.record(outcome, key: key, route: request.policy.route, ttlMs: ttlMs, latency: loadTime,
+                            request: request.key.request)
+        }
+        return Fill(response: response, stored: stored)
+    }
+}

@@ -1,0 +1,73 @@
+import CacheCore
+import CacheScopeKit
+
+/// The product catalogue's cacheable routes, each declared once: everything else (keys, router
+/// entries, 405 lists, warm targets, announcements) is derived from these.
+public struct Catalog: Sendable {
+    /// The key prefix of every catalogue entry.
+    public static let prefix = "shop"
+
+    /// `GET /products[?featured=true|false][&category=C]`.
+    public let listings: CachedRoute
+    /// `GET /products/{id}`.
+    public let product: CachedRoute
+    /// `GET /categories`.
+    public let categories: CachedRoute
+
+    public var routes: [CachedRoute] { [listings, product, categories] }
+
+    public init(store: ProductStore, jitter: Double = 0) {
+        listings = CachedRoute("/products", prefix: Self.prefix, ttl: .seconds(120), jitter: jitter, warm: ["", "featured=true"]) {
+            request throws(APIError) in
+            let featured: Bool?
+            switch try request.single("featured") {
+            case nil: featured = nil
+            case "true"?: featured = true
+            case "false"?: featured = false
+            case let other?: throw APIError(400, "featured must be true or false, not '\(other)'")
+            }
+            let category = try request.single("category")
+            return OriginLoad {
+                let products = try await store.products(featured: featured, category: category)
+                return .json(ProductList(products: products, count: products.count))
+            }
+        }
+        let productPattern = "/products/{id}"
+        product = CachedRoute(productPattern, prefix: Self.prefix, ttl: .seconds(300), jitter: jitter) { request throws(APIError) in
+            let id = try ProductID.parse(request.parameter("id"))
+            return OriginLoad(canonicalPath: RoutePattern(productPattern).path(["id": "\(id)"])) {
+                guard let product = try await store.product(id: id) else { return ProductID.notFound }
+                return .json(product)
+            }
+        }
+        categories = CachedRoute("/categories", prefix: Self.prefix, ttl: .seconds(600), jitter: jitter, warm: [""]) { _ in
+            OriginLoad { .json(["categories": try await store.categories()]) }
+        }
+    }
+
+    /// The canonical path of product `id`.
+    public func path(ofProduct id: Int64) -> String { product.pattern.path(["id": "\(id)"]) }
+
+    /// What a write must invalidate: every listing, the categories, and the product's own entries
+    /// (`id` nil for a new product, which has none yet).
+    public func invalidations(forProduct id: Int64?) -> [Invalidation] {
+        [listings.everyEntry, categories.everyEntry] + (id.map { [product.entries(ofPath: path(ofProduct: $0))] } ?? [])
+    }
+}
+
+/// Product ids in paths: positive integers, checked the same way for reads and deletes.
+enum ProductID {
+    static func parse(_ text: String) throws(APIError) -> Int64 {
+        guard let id = Int64(text), id > 0 else { throw APIError(400, "product id must be a positive integer, not '\(text)'") }
+        return id
+    }
+
+    static let notFoundMessage = "Product not found"
+    /// What the origin answers for an id it does not have (never cached).
+    static let notFound = OriginResponse.json(["error": notFoundMessage], status: 404)
+}
+
+struct ProductList: Encodable {
+    let products: [Product]
+    let count: Int
+}

@@ -1,0 +1,30 @@
+import CacheCore
+import CacheScopeKit
+import Hummingbird
+
+extension ProductServer {
+    /// Writes change the store, then invalidate what they changed before answering.
+    func addWriteRoutes(to router: Router<BasicRequestContext>) {
+        router.post(RouterPath(catalog.listings.pattern.description)) { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 * 1024)
+            let draft: ProductDraft
+            do {
+                draft = try ProductDraft.parse(Array(buffer: body))
+            } catch ProductDraft.Invalid.malformed(let message) {
+                throw APIError(400, message)
+            } catch ProductDraft.Invalid.field(let message) {
+                throw APIError(422, message)
+            }
+            let product = try await self.store.create(draft)
+            await self.cache.invalidate(self.catalog.invalidations(forProduct: nil), reason: "POST \(self.catalog.listings.pattern)")
+            return Response.json(.json(product, status: 201))
+        }
+        router.delete(RouterPath(catalog.product.pattern.description)) { _, context in
+            let id = try ProductID.parse(context.parameters.get("id") ?? "")
+            guard try await self.store.delete(id: id) else { throw APIError(404, ProductID.notFoundMessage) }
+            await self.cache.invalidate(self.catalog.invalidations(forProduct: id), reason: "DELETE \(self.catalog.path(ofProduct: id))")
+            return Response.json(.json(["deleted": id]))
+        }
+    }
+}
