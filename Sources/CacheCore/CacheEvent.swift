@@ -35,8 +35,10 @@ public struct CacheEvent: Sendable, Equatable {
     /// Wall-clock time in Unix milliseconds.
     public var timestampMs: Int64
 
-    public init(outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil, latencyUs: Int = 0,
-                deleted: Int? = nil, request: String? = nil, server: String, timestampMs: Int64) {
+    public init(
+        outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil, latencyUs: Int = 0,
+        deleted: Int? = nil, request: String? = nil, server: String, timestampMs: Int64
+    ) {
         self.outcome = outcome
         self.key = key
         self.route = route
@@ -63,9 +65,12 @@ public struct CacheEvent: Sendable, Equatable {
     /// Reads a stream entry back; nil if it is not one of ours.
     public init?(streamFields fields: [String: String]) {
         guard let outcome = fields["event"].flatMap(CacheOutcome.init(rawValue:)),
-              let key = fields["key"], let ts = fields["ts_ms"].flatMap({ Int64($0) }) else { return nil }
-        self.init(outcome: outcome, key: key, route: fields["route"] ?? "",
-                  ttlMs: fields["ttl_ms"].flatMap { Int($0) }, latencyUs: fields["latency_us"].flatMap { Int($0) } ?? 0,
-                  deleted: fields["deleted"].flatMap { Int($0) }, request: fields["request"], server: fields["server"] ?? "", timestampMs: ts)
+            let key = fields["key"], let ts = fields["ts_ms"].flatMap({ Int64($0) })
+        else { return nil }
+        self.init(
+            outcome: outcome, key: key, route: fields["route"] ?? "",
+            ttlMs: fields["ttl_ms"].flatMap { Int($0) }, latencyUs: fields["latency_us"].flatMap { Int($0) } ?? 0,
+            deleted: fields["deleted"].flatMap { Int($0) }, request: fields["request"], server: fields["server"] ?? "",
+            timestampMs: ts)
     }
 }

@@ -16,7 +16,8 @@ public struct CanonicalQuery: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init(parameters: [(name: String, value: String)]) {
-        self.parameters = parameters
+        self.parameters =
+            parameters
             .filter { !$0.name.isEmpty }
             .sorted { $0.name != $1.name ? $0.name < $1.name : $0.value < $1.value }
     }
@@ -42,9 +43,10 @@ public struct CanonicalQuery: Sendable, Equatable, CustomStringConvertible {
         while index < utf8.endIndex {
             let byte = utf8[index]
             if byte == UInt8(ascii: "%"),
-               let hi = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex), hi < utf8.endIndex,
-               let lo = utf8.index(index, offsetBy: 2, limitedBy: utf8.endIndex), lo < utf8.endIndex,
-               let h = hexValue(utf8[hi]), let l = hexValue(utf8[lo]) {
+                let hi = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex), hi < utf8.endIndex,
+                let lo = utf8.index(index, offsetBy: 2, limitedBy: utf8.endIndex), lo < utf8.endIndex,
+                let h = hexValue(utf8[hi]), let l = hexValue(utf8[lo])
+            {
                 bytes.append(h << 4 | l)
                 index = utf8.index(after: lo)
                 continue
@@ -73,8 +75,8 @@ public struct CanonicalQuery: Sendable, Equatable, CustomStringConvertible {
     private static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "_"), UInt8(ascii: "~"):
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "_"), UInt8(ascii: "~"):
             true
         default:
             false

@@ -52,11 +52,17 @@ public struct RouteCounts: Sendable, Equatable {
     public mutating func record(_ outcome: CacheOutcome) {
         switch outcome {
         case .hit: hits += 1
-        case .miss: misses += 1; originFetches += 1
-        case .coalesced: misses += 1; coalesced += 1
+        case .miss:
+            misses += 1
+            originFetches += 1
+        case .coalesced:
+            misses += 1
+            coalesced += 1
         case .fill: fills += 1
         case .bypass: bypasses += 1
-        case .warm: fills += 1; originFetches += 1
+        case .warm:
+            fills += 1
+            originFetches += 1
         case .invalidate: break
         }
     }
@@ -93,7 +99,9 @@ public struct EventBatch: Sendable {
     /// Puts back the counters of a batch that could not be published; its events are
     /// kept only as far as the limit allows.
     public mutating func merge(unpublished other: EventBatch) {
-        for (route, counts) in other.routes { routes[route, default: RouteCounts()] = routes[route, default: RouteCounts()] + counts }
+        for (route, counts) in other.routes {
+            routes[route, default: RouteCounts()] = routes[route, default: RouteCounts()] + counts
+        }
         for (key, counts) in other.keys { keys[key, default: RouteCounts()] = keys[key, default: RouteCounts()] + counts }
         let room = max(0, eventLimit - events.count)
         events = Array(other.events.suffix(room)) + events

@@ -15,8 +15,14 @@ public enum Glob {
     public static func hasWildcards(_ pattern: String) -> Bool {
         var escaped = false
         for character in pattern {
-            if escaped { escaped = false; continue }
-            if character == "\\" { escaped = true; continue }
+            if escaped {
+                escaped = false
+                continue
+            }
+            if character == "\\" {
+                escaped = true
+                continue
+            }
             if "*?[".contains(character) { return true }
         }
         return false
@@ -34,8 +40,15 @@ public enum Glob {
         var out = ""
         var escaped = false
         for character in pattern {
-            if escaped { out.append(character); escaped = false; continue }
-            if character == "\\" { escaped = true; continue }
+            if escaped {
+                out.append(character)
+                escaped = false
+                continue
+            }
+            if character == "\\" {
+                escaped = true
+                continue
+            }
             if "*?[".contains(character) { break }
             out.append(character)
         }

@@ -18,12 +18,14 @@ public struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
             return .literal(String(part))
         }
         self.segments = segments
-        description = "/" + segments.map { segment in
-            switch segment {
-            case .literal(let text): text
-            case .capture(let name): "{\(name)}"
-            }
-        }.joined(separator: "/")
+        description =
+            "/"
+            + segments.map { segment in
+                switch segment {
+                case .literal(let text): text
+                case .capture(let name): "{\(name)}"
+                }
+            }.joined(separator: "/")
     }
 
     /// The literal path before the first capture (`/products` for `/products/{id}`), and whether
@@ -52,12 +54,13 @@ public struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
 
     /// The path with each `{name}` replaced by `values[name]`: `/products/{id}` with `["id": "7"]` → `/products/7`.
     public func path(_ values: [String: String]) -> String {
-        "/" + segments.map { segment in
-            switch segment {
-            case .literal(let text): text
-            case .capture(let name): values[name] ?? ""
-            }
-        }.joined(separator: "/")
+        "/"
+            + segments.map { segment in
+                switch segment {
+                case .literal(let text): text
+                case .capture(let name): values[name] ?? ""
+                }
+            }.joined(separator: "/")
     }
 
     /// The route a cache key belongs to: `shop:/products/42:e3b0c442` → the pattern of `routes`

@@ -24,8 +24,10 @@ public struct ServerPresence: Sendable, Equatable {
         case closed
     }
 
-    public init(id: String, url: String, nearCacheMs: Int = 0, nearCacheActive: Bool = false, startedMs: Int64,
-                routes: [RouteAnnouncement] = [], admin: Admin = .open) {
+    public init(
+        id: String, url: String, nearCacheMs: Int = 0, nearCacheActive: Bool = false, startedMs: Int64,
+        routes: [RouteAnnouncement] = [], admin: Admin = .open
+    ) {
         self.id = id
         self.routes = routes
         self.url = url

@@ -28,7 +28,9 @@ public final class SingleFlight<Value: Sendable>: Sendable {
     /// Runs `load` unless a load of `key` at the same `version` is already in flight, in which case
     /// it waits for that one. A nil version never shares. Returns the value and whether it came
     /// from another caller's load.
-    public func run(_ key: String, version: String?, _ load: @Sendable () async throws -> Value) async throws -> (value: Value, shared: Bool) {
+    public func run(
+        _ key: String, version: String?, _ load: @Sendable () async throws -> Value
+    ) async throws -> (value: Value, shared: Bool) {
         guard let version else { return (try await load(), false) }
         // Loads of one key at different versions run side by side, each for its own callers.
         let slot = Slot(key: key, version: version)

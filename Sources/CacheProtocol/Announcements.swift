@@ -33,9 +33,11 @@ public struct Announcements: Sendable {
     /// The hash fields, as `HSET` takes them.
     static func hashFields(_ presence: ServerPresence) -> [(String, String)] {
         let routes = (try? JSONEncoder().encode(presence.routes)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-        return [("schema", version), ("url", presence.url), ("near_cache_ms", String(presence.nearCacheMs)),
-                ("near_cache_active", presence.nearCacheActive ? "1" : "0"), ("started_ms", String(presence.startedMs)),
-                ("admin", presence.admin.rawValue), ("routes", routes)]
+        return [
+            ("schema", version), ("url", presence.url), ("near_cache_ms", String(presence.nearCacheMs)),
+            ("near_cache_active", presence.nearCacheActive ? "1" : "0"), ("started_ms", String(presence.startedMs)),
+            ("admin", presence.admin.rawValue), ("routes", routes),
+        ]
     }
 
     /// Reads an `HGETALL` of `schema.server(id)`; nil for a missing (expired) or malformed hash.
@@ -46,9 +48,10 @@ public struct Announcements: Sendable {
     static func presence(id: String, hashFields fields: [String: String]) -> ServerPresence? {
         guard let url = fields["url"], !url.isEmpty else { return nil }
         let routes = fields["routes"].flatMap { try? JSONDecoder().decode([RouteAnnouncement].self, from: Data($0.utf8)) }
-        return ServerPresence(id: id, url: url, nearCacheMs: fields["near_cache_ms"].flatMap { Int($0) } ?? 0,
-                              nearCacheActive: fields["near_cache_active"] == "1",
-                              startedMs: fields["started_ms"].flatMap { Int64($0) } ?? 0, routes: routes ?? [],
-                              admin: fields["admin"].flatMap(ServerPresence.Admin.init(rawValue:)) ?? .closed)
+        return ServerPresence(
+            id: id, url: url, nearCacheMs: fields["near_cache_ms"].flatMap { Int($0) } ?? 0,
+            nearCacheActive: fields["near_cache_active"] == "1",
+            startedMs: fields["started_ms"].flatMap { Int64($0) } ?? 0, routes: routes ?? [],
+            admin: fields["admin"].flatMap(ServerPresence.Admin.init(rawValue:)) ?? .closed)
     }
 }

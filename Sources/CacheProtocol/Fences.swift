@@ -27,33 +27,37 @@ public enum Fences {
         """
 
     /// KEYS[1]: the near caches' sorted set; ARGV: fence channel, message, membership window in ms.
-    static let publishScript = redisNow + """
-        redis.call('PUBLISH', ARGV[1], ARGV[2])
-        return redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[3]), '+inf')
-        """
+    static let publishScript =
+        redisNow + """
+            redis.call('PUBLISH', ARGV[1], ARGV[2])
+            return redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[3]), '+inf')
+            """
 
     /// Publishes a heartbeat and, if the inbox is still subscribed and ARGV[1] (a server id) is
     /// not empty, registers that near cache. Returns the number of subscribers (0: the inbox is gone).
     /// KEYS[1]: the near caches' sorted set; ARGV: server id or '', inbox channel, message.
-    static let beatScript = redisNow + """
-        local listeners = redis.call('PUBLISH', ARGV[2], ARGV[3])
-        if listeners > 0 and ARGV[1] ~= '' then
-          redis.call('ZADD', KEYS[1], now, ARGV[1])
-          redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60000)
-        end
-        return listeners
-        """
+    static let beatScript =
+        redisNow + """
+            local listeners = redis.call('PUBLISH', ARGV[2], ARGV[3])
+            if listeners > 0 and ARGV[1] ~= '' then
+              redis.call('ZADD', KEYS[1], now, ARGV[1])
+              redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60000)
+            end
+            return listeners
+            """
 
     /// Publishes fence `sequence` of `writer`; the reply lists the near caches to wait for.
     public static func publish(_ schema: KeySchema, writer: String, sequence: UInt64) -> RedisCommand {
-        RedisCommand("EVAL", publishScript, "1", schema.nearCaches, schema.fences,
-                     FenceMessage.fence(writer: writer, sequence: sequence).payload, String(membership.wholeMilliseconds))
+        RedisCommand(
+            "EVAL", publishScript, "1", schema.nearCaches, schema.fences,
+            FenceMessage.fence(writer: writer, sequence: sequence).payload, String(membership.wholeMilliseconds))
     }
 
     /// Heartbeat `sequence` to `server`'s own inbox; `registers` also lists its near cache as serving.
     public static func beat(_ schema: KeySchema, server: String, sequence: UInt64, registers: Bool) -> RedisCommand {
-        RedisCommand("EVAL", beatScript, "1", schema.nearCaches, registers ? server : "", schema.inbox(server),
-                     FenceMessage.beat(sequence: sequence).payload)
+        RedisCommand(
+            "EVAL", beatScript, "1", schema.nearCaches, registers ? server : "", schema.inbox(server),
+            FenceMessage.beat(sequence: sequence).payload)
     }
 
     /// The answer to `writer`'s fence `sequence` from `server`'s near cache.
@@ -90,8 +94,12 @@ public enum FenceMessage: Equatable, Sendable {
     public init?(inboxPayload payload: String) {
         let words = payload.split(separator: " ").map(String.init)
         switch (words.first, words.count) {
-        case ("ack"?, 3): guard let sequence = UInt64(words[1]) else { return nil }; self = .ack(sequence: sequence, server: words[2])
-        case ("beat"?, 2): guard let sequence = UInt64(words[1]) else { return nil }; self = .beat(sequence: sequence)
+        case ("ack"?, 3):
+            guard let sequence = UInt64(words[1]) else { return nil }
+            self = .ack(sequence: sequence, server: words[2])
+        case ("beat"?, 2):
+            guard let sequence = UInt64(words[1]) else { return nil }
+            self = .beat(sequence: sequence)
         default: return nil
         }
     }

@@ -15,11 +15,13 @@ extension CacheScope {
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers,
-                            body: .init(byteBuffer: ByteBuffer(bytes: CacheMetrics.registry.emitToBuffer())))
+            return Response(
+                status: .ok, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: CacheMetrics.registry.emitToBuffer())))
         }
         router.get("/cache/stats") { _, _ in
-            jsonResponse(status: 200, body: Array(try JSONSerialization.data(withJSONObject: await self.stats(), options: [.sortedKeys])))
+            jsonResponse(
+                status: 200, body: Array(try JSONSerialization.data(withJSONObject: await self.stats(), options: [.sortedKeys])))
         }
         router.post("/cache/invalidate") { request, context in
             try self.authorize(request)
@@ -68,8 +70,10 @@ extension CacheScope {
         case .closed: throw APIError(403, "admin endpoints are disabled on a non-loopback address without --admin-token")
         case .token: break
         }
-        guard let token = configuration.adminToken, let credentials = request.headers[.authorization].flatMap(Self.bearerCredentials),
-              Self.constantTimeEqual(credentials, token) else {
+        guard let token = configuration.adminToken,
+            let credentials = request.headers[.authorization].flatMap(Self.bearerCredentials),
+            Self.constantTimeEqual(credentials, token)
+        else {
             throw APIError(401, "missing or wrong 'Authorization: Bearer <token>'")
         }
     }
@@ -113,14 +117,19 @@ extension CacheScope {
         let totals = recorder.totals
         for route in routes.routes.map(\.policy.route).sorted() {
             let counts = totals[route] ?? RouteCounts()
-            perRoute[route] = ["hits": counts.hits, "misses": counts.misses, "fills": counts.fills,
-                             "origin_fetches": counts.originFetches, "coalesced": counts.coalesced,
-                             "bypasses": counts.bypasses, "hit_rate": counts.hitRate.map { ($0 * 100).rounded() / 100 } as Any]
+            perRoute[route] = [
+                "hits": counts.hits, "misses": counts.misses, "fills": counts.fills,
+                "origin_fetches": counts.originFetches, "coalesced": counts.coalesced,
+                "bypasses": counts.bypasses, "hit_rate": counts.hitRate.map { ($0 * 100).rounded() / 100 } as Any,
+            ]
         }
-        let hitRate: Double? = hits.flatMap { h in misses.map { m in (Double(h) / Double(max(1, h + m)) * 10_000).rounded() / 100 } }
+        let hitRate: Double? = hits.flatMap { h in
+            misses.map { m in (Double(h) / Double(max(1, h + m)) * 10_000).rounded() / 100 }
+        }
         return [
             "redis": replies == nil ? "down" : "up",
-            "scope": "total_keys, hits, misses and hit_rate are Redis-wide (INFO stats, every client); routes are counted by this server",
+            "scope":
+                "total_keys, hits, misses and hit_rate are Redis-wide (INFO stats, every client); routes are counted by this server",
             "total_keys": replies?.last?.int as Any,
             "hits": hits as Any,
             "misses": misses as Any,
@@ -129,7 +138,10 @@ extension CacheScope {
             "server": configuration.serverID,
             "pending_invalidations": invalidator.pending.count,
             "near_cache": near.map { near -> [String: Any] in
-                ["active": near.isServing, "entries": near.count, "bytes": near.bytes, "max_age_ms": near.maxAge.wholeMilliseconds]
+                [
+                    "active": near.isServing, "entries": near.count, "bytes": near.bytes,
+                    "max_age_ms": near.maxAge.wholeMilliseconds,
+                ]
             } ?? ["active": false],
             "write_fences": ["published": invalidator.fence.published, "waited_out": invalidator.fence.waitedOut],
         ]

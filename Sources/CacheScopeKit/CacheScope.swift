@@ -93,7 +93,8 @@ public final class CacheScope: Sendable {
                     do {
                         let request = try self.routes.resolve(target: target)
                         let result = try await self.responses.warm(request)
-                        self.logger.info("warm-up", metadata: ["target": "\(target)", "key": "\(request.key)", "result": "\(result)"])
+                        self.logger.info(
+                            "warm-up", metadata: ["target": "\(target)", "key": "\(request.key)", "result": "\(result)"])
                         if case .stored = result { return request.key.description }
                     } catch {
                         self.logger.warning("warm-up failed", metadata: ["target": "\(target)", "error": "\(error)"])
@@ -125,12 +126,15 @@ public final class CacheScope: Sendable {
 
     /// The HTTP application around `router`: Redis connected and warm targets filled before
     /// it listens, the announcement started once it does. `onRunning` is told the bound port.
-    public func makeApplication(router: Router<BasicRequestContext>,
-                                onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func makeApplication(
+        router: Router<BasicRequestContext>,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         var app = Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                 serverName: configuration.serverName),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: configuration.serverName),
             onServerRunning: { [beacon, host = configuration.host] channel in
                 let port = channel.localAddress?.port ?? 0
                 beacon.listening(host: host, port: port)
@@ -148,9 +152,12 @@ public final class CacheScope: Sendable {
     /// reverse: the announcement first (dashboards stop sending work here), then the HTTP server
     /// drains, and the publisher flushes last.
     public func services(around app: any Service) -> [any Service] {
-        [EventPublisher(recorder: recorder, redis: connections.publisher, schema: schema,
-                        stream: EventStream(key: configuration.eventsKey), logger: logger),
-         InvalidationReplayer(invalidator: invalidator), channel, app, beacon]
+        [
+            EventPublisher(
+                recorder: recorder, redis: connections.publisher, schema: schema,
+                stream: EventStream(key: configuration.eventsKey), logger: logger),
+            InvalidationReplayer(invalidator: invalidator), channel, app, beacon,
+        ]
     }
 
     /// Closes the Redis connections (after the services have finished).

@@ -63,18 +63,23 @@ public struct CacheServer {
     /// The life of a server under a command: stop signals are caught first, Redis is chosen (an
     /// embedded one is stopped however this ends), the server is made and started, `whileServing`
     /// runs with it (a signal during start-up skips it), and everything stops.
-    public static func serve(redisFlag: String?, logger: Logger,
-                             make: (RedisChoice) throws -> CacheServer,
-                             whileServing: (Running, RedisChoice, StopSignals) async throws -> Void) async throws {
+    public static func serve(
+        redisFlag: String?, logger: Logger,
+        make: (RedisChoice) throws -> CacheServer,
+        whileServing: (Running, RedisChoice, StopSignals) async throws -> Void
+    ) async throws {
         let signals = StopSignals()
         let redis = try await RedisChoice.resolve(flag: redisFlag, logger: logger)
         try await redis.whileRunning {
             guard !signals.requested else { return }
             let server = try make(redis)
             if let running = try await server.start(stoppingOn: signals) {
-                logger.info("serving", metadata: [
-                    "address": "http://\(server.cache.configuration.host):\(running.port)", "redis": "\(redis.endpoint)",
-                    "redis_mode": "\(redis.mode)"])
+                logger.info(
+                    "serving",
+                    metadata: [
+                        "address": "http://\(server.cache.configuration.host):\(running.port)", "redis": "\(redis.endpoint)",
+                        "redis_mode": "\(redis.mode)",
+                    ])
                 try await whileServing(running, redis, signals)
             }
             server.cache.shutdown()

@@ -18,8 +18,10 @@ public struct CachedRoute: Sendable {
     ///     together do not expire together.
     ///   - warm: queries filled at start-up (`""` for none), for a route without captures.
     ///   - load: validates the request (throw `APIError` for a 4xx) and says how to load it.
-    public init(_ pattern: String, prefix: String, ttl: Duration, jitter: Double = 0, warm: [String] = [],
-                load: @escaping @Sendable (RouteRequest) throws(APIError) -> OriginLoad) {
+    public init(
+        _ pattern: String, prefix: String, ttl: Duration, jitter: Double = 0, warm: [String] = [],
+        load: @escaping @Sendable (RouteRequest) throws(APIError) -> OriginLoad
+    ) {
         self.pattern = RoutePattern(pattern)
         self.policy = CachePolicy(route: self.pattern.description, prefix: prefix, ttl: ttl, jitter: jitter)
         self.warmQueries = warm
@@ -44,8 +46,9 @@ public struct CachedRoute: Sendable {
 
     /// What a server announces of this route.
     var announcement: RouteAnnouncement {
-        RouteAnnouncement(method: "GET", pattern: pattern.description, prefix: policy.prefix,
-                          ttlMs: policy.ttlMilliseconds(random: 0))
+        RouteAnnouncement(
+            method: "GET", pattern: pattern.description, prefix: policy.prefix,
+            ttlMs: policy.ttlMilliseconds(random: 0))
     }
 }
 

@@ -19,8 +19,10 @@ public struct EventPublisher: Service {
     let maxEventsPerPublish: Int
     let logger: Logger
 
-    public init(recorder: EventRecorder, redis: RedisPipeline, schema: KeySchema, stream: EventStream,
-                interval: Duration = .milliseconds(100), maxEventsPerPublish: Int = 500, logger: Logger) {
+    public init(
+        recorder: EventRecorder, redis: RedisPipeline, schema: KeySchema, stream: EventStream,
+        interval: Duration = .milliseconds(100), maxEventsPerPublish: Int = 500, logger: Logger
+    ) {
         self.recorder = recorder
         self.redis = redis
         self.counters = CounterUpdates(schema: schema)
@@ -47,7 +49,9 @@ public struct EventPublisher: Service {
         guard !batch.isEmpty else { return true }
         do {
             let replies = try await redis.send(commands(for: batch))
-            if let exec = replies.first(where: { if case .array = $0 { true } else { false } }), !exec.elements.contains(where: \.isError) {
+            if let exec = replies.first(where: { if case .array = $0 { true } else { false } }),
+                !exec.elements.contains(where: \.isError)
+            {
                 return true
             }
             recorder.restore(batch)

@@ -23,17 +23,21 @@ public final class EventRecorder: Sendable {
 
     public init(serverID: String) { self.serverID = serverID }
 
-    public func record(_ outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil,
-                       latency: Duration = .zero, deleted: Int? = nil, request: String? = nil) {
-        let event = CacheEvent(outcome: outcome, key: key, route: route, ttlMs: ttlMs,
-                               latencyUs: latency.wholeMicroseconds,
-                               deleted: deleted, request: request, server: serverID, timestampMs: Self.nowMs())
+    public func record(
+        _ outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil,
+        latency: Duration = .zero, deleted: Int? = nil, request: String? = nil
+    ) {
+        let event = CacheEvent(
+            outcome: outcome, key: key, route: route, ttlMs: ttlMs,
+            latencyUs: latency.wholeMicroseconds,
+            deleted: deleted, request: request, server: serverID, timestampMs: Self.nowMs())
         let counter = state.withLock { state -> Counter in
             state.batch.record(event)
             if outcome != .invalidate { state.totals[route, default: RouteCounts()].record(outcome) }
             let label = CounterLabel(route: route, outcome: outcome)
             if let existing = state.counters[label] { return existing }
-            let made = Counter(label: "cachescope_cache_events_total", dimensions: [("route", route), ("outcome", outcome.rawValue)])
+            let made = Counter(
+                label: "cachescope_cache_events_total", dimensions: [("route", route), ("outcome", outcome.rawValue)])
             state.counters[label] = made
             return made
         }

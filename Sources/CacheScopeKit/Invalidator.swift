@@ -49,8 +49,10 @@ public final class Invalidator: Sendable {
     /// How long a write may wait on Redis before its invalidation is left to the background.
     private let deadline: Duration
 
-    init(redis: RedisPipeline, schema: KeySchema, recorder: EventRecorder, pending: PendingInvalidations,
-         fence: WriteFence, near: NearCache? = nil, logger: Logger, deadline: Duration = .seconds(1)) {
+    init(
+        redis: RedisPipeline, schema: KeySchema, recorder: EventRecorder, pending: PendingInvalidations,
+        fence: WriteFence, near: NearCache? = nil, logger: Logger, deadline: Duration = .seconds(1)
+    ) {
         self.deletion = KeyDeletion(redis: redis, schema: schema)
         self.recorder = recorder
         self.pending = pending
@@ -79,8 +81,11 @@ public final class Invalidator: Sendable {
                 total += try await delete(pattern, until: until)
             } catch {
                 patterns[index...].forEach(pending.append)
-                logger.warning("invalidation left pending until Redis answers", metadata: [
-                    "reason": "\(reason)", "patterns": "\(patterns[index...].joined(separator: " "))", "error": "\(error)"])
+                logger.warning(
+                    "invalidation left pending until Redis answers",
+                    metadata: [
+                        "reason": "\(reason)", "patterns": "\(patterns[index...].joined(separator: " "))", "error": "\(error)",
+                    ])
                 return nil
             }
         }
@@ -91,8 +96,12 @@ public final class Invalidator: Sendable {
             try? await Task.sleep(for: Fences.lease)
             return nil
         }
-        logger.info("invalidated", metadata: ["reason": "\(reason)", "keys": "\(total)",
-                                             "patterns": "\(patterns.joined(separator: " "))"])
+        logger.info(
+            "invalidated",
+            metadata: [
+                "reason": "\(reason)", "keys": "\(total)",
+                "patterns": "\(patterns.joined(separator: " "))",
+            ])
         return total
     }
 
@@ -116,8 +125,11 @@ public final class Invalidator: Sendable {
         do {
             let outcome = try await fence.confirm()
             if outcome.confirmed < outcome.expected {
-                logger.warning("near caches did not confirm an invalidation; waited out their lease", metadata: [
-                    "expected": "\(outcome.expected)", "confirmed": "\(outcome.confirmed)"])
+                logger.warning(
+                    "near caches did not confirm an invalidation; waited out their lease",
+                    metadata: [
+                        "expected": "\(outcome.expected)", "confirmed": "\(outcome.confirmed)",
+                    ])
             }
             return true
         } catch {

@@ -11,7 +11,8 @@ import Synchronization
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let methods: MethodTable
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         do {
             return try await next(request, context)
         } catch is NIOTooManyBytesError {
@@ -27,7 +28,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .notFound:
                 let allowed = methods.allowed(onPath: request.uri.path)
                 if !allowed.isEmpty, !allowed.contains(request.method) {
-                    var response = Self.response(status: 405, message: "method \(request.method) not allowed on \(request.uri.path)")
+                    var response = Self.response(
+                        status: 405, message: "method \(request.method) not allowed on \(request.uri.path)")
                     response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
                     return response
                 }

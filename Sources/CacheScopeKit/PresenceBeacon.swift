@@ -21,8 +21,10 @@ public final class PresenceBeacon: Service, Sendable {
     private let url = Mutex<String?>(nil)
     let interval: Duration
 
-    init(announcements: Announcements, redis: RedisPipeline, serverID: String, near: NearCache?, admin: ServerPresence.Admin,
-         routes: [RouteAnnouncement], interval: Duration = .seconds(1)) {
+    init(
+        announcements: Announcements, redis: RedisPipeline, serverID: String, near: NearCache?, admin: ServerPresence.Admin,
+        routes: [RouteAnnouncement], interval: Duration = .seconds(1)
+    ) {
         self.announcements = announcements
         self.redis = redis
         self.serverID = serverID
@@ -48,8 +50,9 @@ public final class PresenceBeacon: Service, Sendable {
 
     func announce() async {
         guard let url = url.withLock({ $0 }) else { return }
-        let presence = ServerPresence(id: serverID, url: url, nearCacheMs: near.map { $0.maxAge.wholeMilliseconds } ?? 0,
-                                      nearCacheActive: near?.isServing ?? false, startedMs: startedMs, routes: routes, admin: admin)
+        let presence = ServerPresence(
+            id: serverID, url: url, nearCacheMs: near.map { $0.maxAge.wholeMilliseconds } ?? 0,
+            nearCacheActive: near?.isServing ?? false, startedMs: startedMs, routes: routes, admin: admin)
         _ = try? await redis.send(announcements.announce(presence, nowMs: Int64(Date().timeIntervalSince1970 * 1000)))
     }
 }

@@ -29,8 +29,10 @@ public final class ResponseCache: Sendable {
     /// The in-process layer in front of Redis, when `--near-cache` is on.
     public let near: NearCache?
 
-    init(redis: RedisPipeline, warmingRedis: RedisPipeline, fill: GuardedFill, recorder: EventRecorder,
-         pending: PendingInvalidations, near: NearCache? = nil) {
+    init(
+        redis: RedisPipeline, warmingRedis: RedisPipeline, fill: GuardedFill, recorder: EventRecorder,
+        pending: PendingInvalidations, near: NearCache? = nil
+    ) {
         self.redis = redis
         self.warmingRedis = warmingRedis
         self.fill = fill
@@ -92,7 +94,9 @@ public final class ResponseCache: Sendable {
     /// a request that starts after an invalidation (by any server: it bumps them in Redis before
     /// it deletes) never joins a load that began before it, and the fill's guarded write refuses
     /// to store what such a load returns.
-    private func load(_ request: CacheableRequest, recording outcome: CacheOutcome, via redis: RedisPipeline) async throws -> (Fill, shared: Bool) {
+    private func load(
+        _ request: CacheableRequest, recording outcome: CacheOutcome, via redis: RedisPipeline
+    ) async throws -> (Fill, shared: Bool) {
         let reply = try? await redis.send(fill.readGenerations(of: request.key))
         let generations = reply.flatMap(fill.generations(from:))
         return try await flights.run(request.key.description, version: generations?.version) {
@@ -101,8 +105,10 @@ public final class ResponseCache: Sendable {
     }
 
     /// Loads from the origin and stores a 200 with the guarded write; records `outcome` if stored.
-    private func loadAndStore(_ request: CacheableRequest, generations: GuardedFill.Generations?, recording outcome: CacheOutcome,
-                      via redis: RedisPipeline) async throws -> Fill {
+    private func loadAndStore(
+        _ request: CacheableRequest, generations: GuardedFill.Generations?, recording outcome: CacheOutcome,
+        via redis: RedisPipeline
+    ) async throws -> Fill {
         let key = request.key.description
         let started = ContinuousClock.now
         let response = try await request.load()
@@ -111,10 +117,12 @@ public final class ResponseCache: Sendable {
             return Fill(response: response, stored: false)
         }
         let ttlMs = request.policy.ttlMilliseconds(random: Double.random(in: 0...1))
-        let stored = GuardedFill.stored(try? await redis.send(fill.store(response.body, for: request.key, ttlMs: ttlMs, generations: generations)))
+        let stored = GuardedFill.stored(
+            try? await redis.send(fill.store(response.body, for: request.key, ttlMs: ttlMs, generations: generations)))
         if stored {
-            recorder.record(outcome, key: key, route: request.policy.route, ttlMs: ttlMs, latency: loadTime,
-                            request: request.key.request)
+            recorder.record(
+                outcome, key: key, route: request.policy.route, ttlMs: ttlMs, latency: loadTime,
+                request: request.key.request)
         }
         return Fill(response: response, stored: stored)
     }

@@ -30,8 +30,9 @@ func drawEventLog(_ log: EventLog, into buffer: inout ScreenBuffer, top: Int, ro
     let timeWidth = 12, outcomeWidth = 10, latencyWidth = 8, serverWidth = 12
     let keyWidth = max(10, buffer.width - timeWidth - outcomeWidth - latencyWidth - serverWidth - 4)
     let outcomeX = timeWidth + 1, keyX = outcomeX + outcomeWidth + 1, latencyX = keyX + keyWidth + 1
-    buffer.put("TIME (UTC)".padded(to: timeWidth) + " " + "EVENT".padded(to: outcomeWidth) + " " + "KEY".padded(to: keyWidth) + " "
-               + "LATENCY".rightAligned(to: latencyWidth) + " SERVER", x: 0, y: top, role: .label)
+    buffer.put(
+        "TIME (UTC)".padded(to: timeWidth) + " " + "EVENT".padded(to: outcomeWidth) + " " + "KEY".padded(to: keyWidth) + " "
+            + "LATENCY".rightAligned(to: latencyWidth) + " SERVER", x: 0, y: top, role: .label)
     for (row, event) in log.newestFirst.prefix(max(0, rows - 1)).enumerated() {
         let y = top + 1 + row
         let latency = event.outcome == .invalidate ? event.deleted.map { "\($0) del" } ?? "" : formatDuration(us: event.latencyUs)

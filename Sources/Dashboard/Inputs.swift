@@ -36,8 +36,10 @@ public struct RedisOverview: Sendable, Equatable {
     /// Reads the dashboard itself made, already subtracted from the keyspace numbers; shown separately.
     public var dashboardReads: Int
 
-    public init(address: String, version: String, uptimeSeconds: Int = 0, usedMemoryBytes: Int = 0, connectedClients: Int = 0,
-                opsPerSec: Int = 0, dbSize: Int = 0, keyspaceHits: Int = 0, keyspaceMisses: Int = 0, dashboardReads: Int = 0) {
+    public init(
+        address: String, version: String, uptimeSeconds: Int = 0, usedMemoryBytes: Int = 0, connectedClients: Int = 0,
+        opsPerSec: Int = 0, dbSize: Int = 0, keyspaceHits: Int = 0, keyspaceMisses: Int = 0, dashboardReads: Int = 0
+    ) {
         self.address = address
         self.version = version
         self.uptimeSeconds = uptimeSeconds
@@ -89,9 +91,11 @@ public struct PollResult: Sendable {
     /// never scroll into view still expire from the table and sort by their real TTL.
     public var spotCheckedTTLs: [String: Int?]
 
-    public init(nowMs: Int64, redis: RedisOverview, routeTotals: [String: RouteCounts] = [:], events: [CacheEvent] = [],
-                discoveredKeys: [String] = [], keyDetails: [String: KeyDetail] = [:], servers: [ServerPresence] = [],
-                redisRestarted: Bool = false, spotCheckedTTLs: [String: Int?] = [:]) {
+    public init(
+        nowMs: Int64, redis: RedisOverview, routeTotals: [String: RouteCounts] = [:], events: [CacheEvent] = [],
+        discoveredKeys: [String] = [], keyDetails: [String: KeyDetail] = [:], servers: [ServerPresence] = [],
+        redisRestarted: Bool = false, spotCheckedTTLs: [String: Int?] = [:]
+    ) {
         self.nowMs = nowMs
         self.redis = redis
         self.routeTotals = routeTotals

@@ -63,9 +63,12 @@ struct KeyStore {
             return
         case .hit, .miss, .coalesced, .fill, .warm:
             guard isWatched(event.key), removed[event.key].map({ $0.atMs < event.timestampMs }) ?? true else { return }
-            var key = keys[event.key] ?? TrackedKey(name: event.key, route: route(ofKey: event.key),
-                                                    hits: removed[event.key]?.hits ?? 0, misses: removed[event.key]?.misses ?? 0,
-                                                    sizeBytes: removed[event.key]?.sizeBytes)
+            var key =
+                keys[event.key]
+                ?? TrackedKey(
+                    name: event.key, route: route(ofKey: event.key),
+                    hits: removed[event.key]?.hits ?? 0, misses: removed[event.key]?.misses ?? 0,
+                    sizeBytes: removed[event.key]?.sizeBytes)
             if !event.route.isEmpty { key.route = event.route }
             switch event.outcome {
             case .hit: key.hits += 1
@@ -122,9 +125,10 @@ struct KeyStore {
 
     private mutating func forget(_ name: String, atMs: Int64) {
         let earlier = removed[name]
-        removed[name] = Removal(atMs: max(earlier?.atMs ?? atMs, atMs), hits: keys[name]?.hits ?? earlier?.hits ?? 0,
-                                misses: keys[name]?.misses ?? earlier?.misses ?? 0,
-                                sizeBytes: keys[name]?.sizeBytes ?? earlier?.sizeBytes)
+        removed[name] = Removal(
+            atMs: max(earlier?.atMs ?? atMs, atMs), hits: keys[name]?.hits ?? earlier?.hits ?? 0,
+            misses: keys[name]?.misses ?? earlier?.misses ?? 0,
+            sizeBytes: keys[name]?.sizeBytes ?? earlier?.sizeBytes)
         keys[name] = nil
     }
 

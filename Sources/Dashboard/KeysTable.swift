@@ -62,8 +62,10 @@ struct KeyColumns {
     func text(of key: TrackedKey, nowMs: Int64) -> String {
         let percent = key.hitPercent.map { "\(Int($0.rounded()))%" } ?? "—"
         return key.name.padded(to: self.key) + " " + key.route.padded(to: Self.route) + " "
-            + formatCount(key.hits).rightAligned(to: Self.hits) + " " + formatCount(key.misses).rightAligned(to: Self.misses) + " "
-            + percent.rightAligned(to: Self.hitPercent) + " " + (key.sizeBytes.map(formatBytes) ?? "—").rightAligned(to: Self.size) + " "
+            + formatCount(key.hits).rightAligned(to: Self.hits) + " " + formatCount(key.misses).rightAligned(to: Self.misses)
+            + " "
+            + percent.rightAligned(to: Self.hitPercent) + " "
+            + (key.sizeBytes.map(formatBytes) ?? "—").rightAligned(to: Self.size) + " "
             + (key.remainingMs(at: nowMs).map { formatTTL(ms: $0) } ?? "—").rightAligned(to: Self.ttl) + " "
     }
 

@@ -46,7 +46,8 @@ func drawHitRatePanel(_ state: DashboardState, into buffer: inout ScreenBuffer) 
     let top = Layout.panelTop
     let rightX = buffer.width * 3 / 5
     let history = state.history
-    let windows = "10s \(formatPercent(history.hitRate(windowMs: 10_000)))  60s \(formatPercent(history.hitRate(windowMs: 60_000)))"
+    let windows =
+        "10s \(formatPercent(history.hitRate(windowMs: 10_000)))  60s \(formatPercent(history.hitRate(windowMs: 60_000)))"
     buffer.put("hit rate", x: 0, y: top, role: .label)
     buffer.put("\(windows)  all \(formatPercent(history.latestTotals?.hitRate))", x: 10, y: top, maxWidth: rightX - 11)
 
@@ -56,15 +57,20 @@ func drawHitRatePanel(_ state: DashboardState, into buffer: inout ScreenBuffer) 
         return "\(formatDuration(us: p50))/\(formatDuration(us: p99))"
     }
     buffer.put("p50/p99", x: 0, y: top + 1, role: .label)
-    buffer.put("hit \(percentiles(latency.hitsUs))  miss \(percentiles(latency.missesUs))", x: 10, y: top + 1, maxWidth: rightX - 11)
+    buffer.put(
+        "hit \(percentiles(latency.hitsUs))  miss \(percentiles(latency.missesUs))", x: 10, y: top + 1, maxWidth: rightX - 11)
 
-    let keyspace = state.redis.map { redis in
-        redis.keyspaceHits + redis.keyspaceMisses == 0 ? nil
-            : Double(redis.keyspaceHits) / Double(redis.keyspaceHits + redis.keyspaceMisses) * 100
-    } ?? nil
+    let keyspace =
+        state.redis.map { redis in
+            redis.keyspaceHits + redis.keyspaceMisses == 0
+                ? nil
+                : Double(redis.keyspaceHits) / Double(redis.keyspaceHits + redis.keyspaceMisses) * 100
+        } ?? nil
     buffer.put("│ Redis-wide keyspace", x: rightX, y: top, role: .label)
     buffer.put(formatPercent(keyspace), x: rightX + 22, y: top)
-    buffer.put("│ dashboard reads excluded: \(state.redis.map { formatCount($0.dashboardReads) } ?? "—")", x: rightX, y: top + 1, role: .dim)
+    buffer.put(
+        "│ dashboard reads excluded: \(state.redis.map { formatCount($0.dashboardReads) } ?? "—")", x: rightX, y: top + 1,
+        role: .dim)
 
     let requestRates = history.requestRatePoints
     let peak = requestRates.max() ?? 0
@@ -82,7 +88,9 @@ func drawFooter(_ state: DashboardState, layout: Layout, into buffer: inout Scre
     if let reason = state.redisDownReason {
         buffer.put("Redis unreachable — retrying (showing last known values): \(reason)", x: 0, y: layout.hotkeysY, role: .error)
     } else {
-        buffer.put("?:help q:quit i/I:invalidate w/W:warm /:filter s:sort p:pause L:load +/-:refresh", x: 0, y: layout.hotkeysY, role: .dim)
+        buffer.put(
+            "?:help q:quit i/I:invalidate w/W:warm /:filter s:sort p:pause L:load +/-:refresh", x: 0, y: layout.hotkeysY,
+            role: .dim)
     }
     if let prompt = state.prompt {
         buffer.put(promptText(prompt), x: 0, y: layout.statusY, role: .warn)

@@ -21,7 +21,9 @@ private func drawKeysTable(_ state: DashboardState, layout: Layout, into buffer:
     let title = "KEY\(filter) (\(rows.count), by \(state.sort.label))"
     buffer.put(columns.header(keyTitle: title), x: 0, y: Layout.tableHeaderY, role: .label)
     if rows.isEmpty {
-        let why = state.filter.isEmpty ? "no cached keys under \(state.config.prefixes.map { $0 + ":*" }.joined(separator: " "))"
+        let why =
+            state.filter.isEmpty
+            ? "no cached keys under \(state.config.prefixes.map { $0 + ":*" }.joined(separator: " "))"
             : "no keys match /\(state.filter)"
         buffer.put(why, x: 0, y: layout.tableTop, role: .dim)
     }
@@ -32,7 +34,9 @@ private func drawKeysTable(_ state: DashboardState, layout: Layout, into buffer:
         // The highlight goes under the bar, not over it: reversed, a full block would vanish.
         if key.name == state.selectedKey { buffer.paint(.selected, x: 0, y: y, count: buffer.width) }
         let remaining = key.remainingMs(at: state.nowMs)
-        if let ttlBar = columns.ttlBar(remainingMs: remaining, totalMs: state.keys.ttlTotalMs(of: key, routeTTLms: state.routeTTLms)) {
+        if let ttlBar = columns.ttlBar(
+            remainingMs: remaining, totalMs: state.keys.ttlTotalMs(of: key, routeTTLms: state.routeTTLms))
+        {
             buffer.put(ttlBar, x: text.count, y: y, role: .bar)
         }
     }

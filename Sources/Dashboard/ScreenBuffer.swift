@@ -54,7 +54,8 @@ public struct ScreenBuffer: Sendable, Equatable {
     /// characters, which would move the cursor, or East Asian wide characters and emoji, which
     /// take two columns: they are shown as `?` so that no row spills into another.
     static func singleColumn(_ character: Character) -> Character {
-        guard let scalar = character.unicodeScalars.first, !character.isASCII || scalar.value < 0x20 || scalar.value == 0x7F else {
+        guard let scalar = character.unicodeScalars.first, !character.isASCII || scalar.value < 0x20 || scalar.value == 0x7F
+        else {
             return character
         }
         switch scalar.properties.generalCategory {
@@ -62,11 +63,13 @@ public struct ScreenBuffer: Sendable, Equatable {
         default: break
         }
         // Emoji, and anything made emoji by a variation selector, take two columns.
-        if scalar.properties.isEmojiPresentation || character.unicodeScalars.contains(where: { $0.value == 0xFE0F }) { return "?" }
+        if scalar.properties.isEmojiPresentation || character.unicodeScalars.contains(where: { $0.value == 0xFE0F }) {
+            return "?"
+        }
         switch scalar.value {
         case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
-             0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60,
-             0xFFE0...0xFFE6, 0x16FE0...0x1B2FF, 0x1F200...0x1F2FF, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+            0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60,
+            0xFFE0...0xFFE6, 0x16FE0...0x1B2FF, 0x1F200...0x1F2FF, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
             return "?"
         default:
             return character

@@ -88,7 +88,8 @@ public struct DashboardState: Sendable {
 
     mutating func learnRoutes(from servers: [ServerPresence]) {
         var announced: [RouteAnnouncement] = []
-        for route in servers.flatMap(\.routes) where !announced.contains(where: { $0.prefix == route.prefix && $0.pattern == route.pattern }) {
+        for route in servers.flatMap(\.routes)
+        where !announced.contains(where: { $0.prefix == route.prefix && $0.pattern == route.pattern }) {
             announced.append(route)
         }
         guard !announced.isEmpty, announced != routes else { return }

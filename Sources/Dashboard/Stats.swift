@@ -68,7 +68,8 @@ struct LatencyStats {
 
     mutating func record(_ events: [CacheEvent]) {
         hitsUs = Array((hitsUs + events.filter { $0.outcome == .hit }.map(\.latencyUs)).suffix(Self.limit))
-        missesUs = Array((missesUs + events.filter { [.miss, .coalesced].contains($0.outcome) }.map(\.latencyUs)).suffix(Self.limit))
+        missesUs = Array(
+            (missesUs + events.filter { [.miss, .coalesced].contains($0.outcome) }.map(\.latencyUs)).suffix(Self.limit))
     }
 }
 

@@ -100,7 +100,8 @@ private func handlePromptKey(_ state: inout DashboardState, _ prompt: Prompt, _ 
         }
         guard Glob.isConfined(text, to: state.config.prefixes) else {
             state.prompt = nil
-            state.status = "not invalidated: the pattern must start with " + state.config.prefixes.map { "\($0):" }.joined(separator: " or ")
+            state.status =
+                "not invalidated: the pattern must start with " + state.config.prefixes.map { "\($0):" }.joined(separator: " or ")
             return []
         }
         state.prompt = .counting(text)

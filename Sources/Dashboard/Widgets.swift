@@ -39,7 +39,10 @@ public func formatBytes(_ bytes: Int) -> String {
     if bytes < 1024 { return "\(bytes)B" }
     let units = ["KiB", "MiB", "GiB"]
     var value = Double(bytes) / 1024, index = 0
-    while value >= 1024 && index < units.count - 1 { value /= 1024; index += 1 }
+    while value >= 1024 && index < units.count - 1 {
+        value /= 1024
+        index += 1
+    }
     return "\(oneDecimal(value))\(units[index])"
 }
 

@@ -16,8 +16,10 @@ public struct DashboardOptions: Sendable {
     public var adminToken: String?
     public var refreshMs = 1000
 
-    public init(redis: RedisEndpoint, mode: String, prefixes: [String], eventsKey: String,
-                serverURL: String?, adminToken: String?) {
+    public init(
+        redis: RedisEndpoint, mode: String, prefixes: [String], eventsKey: String,
+        serverURL: String?, adminToken: String?
+    ) {
         self.redis = redis
         self.mode = mode
         self.prefixes = prefixes
@@ -64,18 +66,22 @@ public final class DashboardSession: Sendable {
     }
 
     private func loop() {
-        let redis = RedisPipeline(endpoint: options.redis, name: "dashboard",
-                                options: .init(ioTimeout: .milliseconds(500), retryInterval: .milliseconds(500)))
+        let redis = RedisPipeline(
+            endpoint: options.redis, name: "dashboard",
+            options: .init(ioTimeout: .milliseconds(500), retryInterval: .milliseconds(500)))
         defer { redis.stop() }
         let poller = RedisPoller(redis: redis, eventsKey: options.eventsKey, prefixes: options.prefixes)
-        let effects = EffectRunner(redis: redis, eventsKey: options.eventsKey, serverURL: options.serverURL,
-                                   adminToken: options.adminToken) { [self] input in post(input) }
+        let effects = EffectRunner(
+            redis: redis, eventsKey: options.eventsKey, serverURL: options.serverURL,
+            adminToken: options.adminToken
+        ) { [self] input in post(input) }
         defer { effects.stopLoad() }
         let terminal = Terminal()
         defer { terminal.restore() }
         let (width, height) = terminal.size
-        let config = DashboardConfig(mode: options.mode, prefixes: options.prefixes, refreshMs: options.refreshMs,
-                                     redisAddress: "\(options.redis)")
+        let config = DashboardConfig(
+            mode: options.mode, prefixes: options.prefixes, refreshMs: options.refreshMs,
+            redisAddress: "\(options.redis)")
         var state = DashboardState(config: config, width: width, height: height, nowMs: Self.nowMs())
         var refresh = Duration.milliseconds(options.refreshMs)
         var nextPoll = ContinuousClock.now
@@ -96,7 +102,10 @@ public final class DashboardSession: Sendable {
         }
 
         while !stopRequested.load(ordering: .relaxed) {
-            for input in inbox.withLock({ queue in defer { queue = [] }; return queue }) where !apply(input) { return }
+            for input in inbox.withLock({ queue in
+                defer { queue = [] }
+                return queue
+            }) where !apply(input) { return }
             let now = ContinuousClock.now
             if now >= nextTick {
                 nextTick = now + .seconds(1)

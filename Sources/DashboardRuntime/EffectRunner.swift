@@ -23,8 +23,10 @@ final class EffectRunner: Sendable {
     private let report: @Sendable (DashboardInput) -> Void
     private let load = Mutex<Task<Void, Never>?>(nil)
 
-    init(redis: RedisPipeline, eventsKey: String, serverURL: String?, adminToken: String?,
-         report: @escaping @Sendable (DashboardInput) -> Void) {
+    init(
+        redis: RedisPipeline, eventsKey: String, serverURL: String?, adminToken: String?,
+        report: @escaping @Sendable (DashboardInput) -> Void
+    ) {
         deletion = KeyDeletion(redis: redis, schema: KeySchema())
         stream = EventStream(key: eventsKey)
         explicitServerURL = serverURL
@@ -59,17 +61,22 @@ final class EffectRunner: Sendable {
     /// Where the demo load goes: plain requests, which any server takes.
     private var loadURL: String? { explicitServerURL ?? announced.withLock { $0.all.first } }
 
-    private static let noServer = "no server that takes admin calls from here announces itself in Redis: start one (with --admin-token if it is off loopback), or watch with --server http://host:port"
+    private static let noServer =
+        "no server that takes admin calls from here announces itself in Redis: start one (with --admin-token if it is off loopback), or watch with --server http://host:port"
 
     func stopLoad() {
-        load.withLock { $0?.cancel(); $0 = nil }
+        load.withLock {
+            $0?.cancel()
+            $0 = nil
+        }
     }
 
     private func invalidate(_ pattern: String, label: String) async {
         do {
             let deleted = try await deletion.delete(pattern, until: .now + .seconds(2))
-            let event = CacheEvent(outcome: .invalidate, key: pattern, route: "*", deleted: deleted, server: "dashboard",
-                                   timestampMs: Int64(Date().timeIntervalSince1970 * 1000))
+            let event = CacheEvent(
+                outcome: .invalidate, key: pattern, route: "*", deleted: deleted, server: "dashboard",
+                timestampMs: Int64(Date().timeIntervalSince1970 * 1000))
             _ = try? await deletion.redis.send(stream.append(event))
             report(.actionFinished("invalidated \(deleted) key\(deleted == 1 ? "" : "s") (\(label))"))
         } catch {
@@ -86,19 +93,22 @@ final class EffectRunner: Sendable {
         // A server that just died is announced for a few more seconds: try the next one.
         for serverURL in urls {
             let started = ContinuousClock.now
-            guard let response = try? await client.post(serverURL + "/cache/warm", json: body, headers: authorization) else { continue }
+            guard let response = try? await client.post(serverURL + "/cache/warm", json: body, headers: authorization) else {
+                continue
+            }
             let took = DurationText.format(.now - started)
             guard response.status == 200 else {
                 report(.actionFinished("warm failed: \(response.json["error"] as? String ?? "HTTP \(response.status)")"))
                 return
             }
             let warmed = response.json["warmed"] as? [String] ?? []
-            let outcome = switch (label, warmed.count) {
-            case (let key?, 0): "\(key) was already warm"
-            case (let key?, _): "warmed \(key) in \(took)"
-            case (nil, 0): "every warm target was already warm"
-            case (nil, let count): "warmed \(count) target\(count == 1 ? "" : "s") in \(took)"
-            }
+            let outcome =
+                switch (label, warmed.count) {
+                case (let key?, 0): "\(key) was already warm"
+                case (let key?, _): "warmed \(key) in \(took)"
+                case (nil, 0): "every warm target was already warm"
+                case (nil, let count): "warmed \(count) target\(count == 1 ? "" : "s") in \(took)"
+                }
             report(.actionFinished("\(outcome) (via \(serverURL))"))
             return
         }
@@ -121,7 +131,10 @@ final class EffectRunner: Sendable {
                 return
             }
             guard let serverURL else {
-                report(.actionFinished("demo load needs a server: none announces itself in Redis; start one, or watch with --server http://host:port"))
+                report(
+                    .actionFinished(
+                        "demo load needs a server: none announces itself in Redis; start one, or watch with --server http://host:port"
+                    ))
                 return
             }
             task = Task {

@@ -46,7 +46,10 @@ public final class Terminal {
         for y in 0..<buffer.height {
             var x = 0
             while x < buffer.width {
-                guard previous?[x, y] != buffer[x, y] else { x += 1; continue }
+                guard previous?[x, y] != buffer[x, y] else {
+                    x += 1
+                    continue
+                }
                 // A run of changed cells sharing one role goes out in one call.
                 let role = buffer[x, y].role
                 var run = ""

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A small HTTP client over URLSession, for the load generator, the dashboard's warm calls
@@ -32,7 +33,8 @@ public final class HTTPClient: Sendable {
         session = URLSession(configuration: configuration)
     }
 
-    public func send(_ method: String, _ url: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Response {
+    public func send(_ method: String, _ url: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Response
+    {
         guard let target = URL(string: url) else { throw URLError(.badURL) }
         var request = URLRequest(url: target)
         request.httpMethod = method

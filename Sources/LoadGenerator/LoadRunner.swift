@@ -13,8 +13,12 @@ public final class LoadStats: Sendable {
 
         /// Adds another window's counts (latencies up to a bound).
         public mutating func merge(_ other: Snapshot) {
-            requests += other.requests; hits += other.hits; misses += other.misses
-            bypasses += other.bypasses; uncached += other.uncached; errors += other.errors
+            requests += other.requests
+            hits += other.hits
+            misses += other.misses
+            bypasses += other.bypasses
+            uncached += other.uncached
+            errors += other.errors
             latenciesUs += other.latenciesUs.prefix(max(0, 2 * LoadStats.latencyLimit - latenciesUs.count))
         }
 
@@ -95,7 +99,10 @@ public struct LoadRunner: Sendable {
             for _ in 0..<max(1, concurrency) {
                 group.addTask {
                     while !Task.isCancelled {
-                        let slot = slots.withLock { n in defer { n += 1 }; return n }
+                        let slot = slots.withLock { n in
+                            defer { n += 1 }
+                            return n
+                        }
                         let due = start + interval * slot
                         if let end, due >= end { return }
                         // Slots missed by more than a second (the server or this machine stalled) are
@@ -117,8 +124,9 @@ public struct LoadRunner: Sendable {
         case .get(let path):
             response = try? await client.get(baseURL + path)
         case .create:
-            response = try? await client.post(baseURL + "/products",
-                                              json: #"{"name":"Load item","price":1.5,"category":"load"}"#)
+            response = try? await client.post(
+                baseURL + "/products",
+                json: #"{"name":"Load item","price":1.5,"category":"load"}"#)
             if let id = response?.json["id"] as? Int { created.withLock { $0.append(id) } }
         case .delete:
             // Only what the load created, so the catalogue stays as it was.

@@ -17,7 +17,8 @@ public struct Catalog: Sendable {
     public var routes: [CachedRoute] { [listings, product, categories] }
 
     public init(store: ProductStore, jitter: Double = 0) {
-        listings = CachedRoute("/products", prefix: Self.prefix, ttl: .seconds(120), jitter: jitter, warm: ["", "featured=true"]) {
+        listings = CachedRoute("/products", prefix: Self.prefix, ttl: .seconds(120), jitter: jitter, warm: ["", "featured=true"])
+        {
             request throws(APIError) in
             let featured: Bool?
             switch try request.single("featured") {
@@ -33,7 +34,8 @@ public struct Catalog: Sendable {
             }
         }
         let productPattern = "/products/{id}"
-        product = CachedRoute(productPattern, prefix: Self.prefix, ttl: .seconds(300), jitter: jitter) { request throws(APIError) in
+        product = CachedRoute(productPattern, prefix: Self.prefix, ttl: .seconds(300), jitter: jitter) {
+            request throws(APIError) in
             let id = try ProductID.parse(request.parameter("id"))
             return OriginLoad(canonicalPath: RoutePattern(productPattern).path(["id": "\(id)"])) {
                 guard let product = try await store.product(id: id) else { return ProductID.notFound }

@@ -87,10 +87,12 @@ public final class ProductStore: Sendable {
 
     public func create(_ draft: ProductDraft) async throws -> Product {
         try await database.write { db in
-            try db.execute(sql: "INSERT INTO products (name, price, featured, category) VALUES (?, ?, ?, ?)",
-                           arguments: [draft.name, draft.price, draft.featured, draft.category])
-            return Product(id: db.lastInsertedRowID, name: draft.name, price: draft.price,
-                           featured: draft.featured, category: draft.category)
+            try db.execute(
+                sql: "INSERT INTO products (name, price, featured, category) VALUES (?, ?, ?, ?)",
+                arguments: [draft.name, draft.price, draft.featured, draft.category])
+            return Product(
+                id: db.lastInsertedRowID, name: draft.name, price: draft.price,
+                featured: draft.featured, category: draft.category)
         }
     }
 

@@ -8,7 +8,9 @@ public final class ChildProcess: @unchecked Sendable {
     private var status: Int32?
 
     /// Starts `path` with `arguments`; standard output and error go to `outputPath` (default: /dev/null).
-    public init(path: String, arguments: [String], outputPath: String = "/dev/null", environment: [String: String]? = nil) throws(SpawnError) {
+    public init(
+        path: String, arguments: [String], outputPath: String = "/dev/null", environment: [String: String]? = nil
+    ) throws(SpawnError) {
         // With SIGCHLD ignored (as some hosts set it) children are reaped by the kernel and
         // their exit status is lost; the default disposition keeps it for waitpid.
         Glibc.signal(SIGCHLD, SIG_DFL)
@@ -42,7 +44,8 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
         var child: pid_t = 0
-        let result = envp.map { env in posix_spawn(&child, path, &actions, &attributes, argv, env) }
+        let result =
+            envp.map { env in posix_spawn(&child, path, &actions, &attributes, argv, env) }
             ?? posix_spawn(&child, path, &actions, &attributes, argv, environ)
         guard result == 0 else { throw SpawnError(path: path, code: result) }
         pid = child
@@ -52,8 +55,12 @@ public final class ChildProcess: @unchecked Sendable {
         if status != nil { return false }
         var raw: Int32 = 0
         switch waitpid(pid, &raw, WNOHANG) {
-        case pid: status = raw; return false
-        case -1 where errno == ECHILD: status = -1; return false  // reaped elsewhere: gone, status unknown
+        case pid:
+            status = raw
+            return false
+        case -1 where errno == ECHILD:
+            status = -1
+            return false  // reaped elsewhere: gone, status unknown
         default: return true
         }
     }

@@ -41,8 +41,9 @@ public final class EmbeddedRedis: @unchecked Sendable {
     public static func privateSocket() async throws -> Listen {
         await sweepOrphans(in: FileManager.default.temporaryDirectory)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent(privateFolderPrefix + UUID().uuidString.prefix(8))
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: dir, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         try String(getpid()).write(to: dir.appendingPathComponent(ownerFile), atomically: true, encoding: .utf8)
         return .unixSocket(dir.appendingPathComponent("redis.sock").path)
     }
@@ -50,8 +51,10 @@ public final class EmbeddedRedis: @unchecked Sendable {
     /// Starts the server and waits until it answers PING (up to 5 s).
     public func start() async throws {
         guard let binary = Self.locateServer() else { throw NotInstalled() }
-        var arguments = ["--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes",
-                         "--loglevel", "warning", "--logfile", ""]
+        var arguments = [
+            "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes",
+            "--loglevel", "warning", "--logfile", "",
+        ]
         switch listen {
         case .port(let port): arguments += ["--port", String(port), "--bind", "127.0.0.1"]
         case .unixSocket(let path): arguments += ["--port", "0", "--unixsocket", path, "--unixsocketperm", "700"]
@@ -70,7 +73,12 @@ public final class EmbeddedRedis: @unchecked Sendable {
 
     /// Stops the server and waits for it to exit.
     public func stop() async {
-        guard let child = lock.withLock({ defer { process = nil }; return process }) else { return }
+        guard
+            let child = lock.withLock({
+                defer { process = nil }
+                return process
+            })
+        else { return }
         await child.terminate()
         if case .unixSocket(let path) = listen {
             try? FileManager.default.removeItem(atPath: path)
@@ -97,7 +105,8 @@ public final class EmbeddedRedis: @unchecked Sendable {
         for name in names where name.hasPrefix(privateFolderPrefix) {
             let folder = temporary.appendingPathComponent(name)
             guard let text = try? String(contentsOf: folder.appendingPathComponent(ownerFile), encoding: .utf8),
-                  let owner = pid_t(text), kill(owner, 0) == -1, errno == ESRCH else { continue }
+                let owner = pid_t(text), kill(owner, 0) == -1, errno == ESRCH
+            else { continue }
             let orphan = RedisEndpoint(address: .unix(path: folder.appendingPathComponent("redis.sock").path))
             if await answers(orphan) {
                 let connection = RedisPipeline(endpoint: orphan, name: "sweep", options: .init(ioTimeout: .milliseconds(500)))
@@ -111,7 +120,8 @@ public final class EmbeddedRedis: @unchecked Sendable {
 
     public static func locateServer() -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let candidates = path.split(separator: ":").map { "\($0)/redis-server" } + ["/usr/bin/redis-server", "/usr/sbin/redis-server"]
+        let candidates =
+            path.split(separator: ":").map { "\($0)/redis-server" } + ["/usr/bin/redis-server", "/usr/sbin/redis-server"]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
@@ -122,8 +132,9 @@ public final class EmbeddedRedis: @unchecked Sendable {
 
     /// One PING on a short-lived connection; nil if nothing answered within a few hundred ms.
     private static func ping(_ endpoint: RedisEndpoint) async -> RedisReply? {
-        let probe = RedisPipeline(endpoint: endpoint, name: "probe",
-                                  options: .init(ioTimeout: .milliseconds(300), connectTimeout: .milliseconds(200)))
+        let probe = RedisPipeline(
+            endpoint: endpoint, name: "probe",
+            options: .init(ioTimeout: .milliseconds(300), connectTimeout: .milliseconds(200)))
         defer { probe.stop() }
         return try? await probe.send(RedisCommand("PING"))
     }

@@ -37,13 +37,16 @@ public final class RedisPipeline: Sendable {
     private let core: NIOLoopBoundBox<PipelineCore>
     private let status: ConnectionStatus
 
-    public init(endpoint: RedisEndpoint, name: String, options: Options,
-                on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()) {
+    public init(
+        endpoint: RedisEndpoint, name: String, options: Options,
+        on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+    ) {
         self.endpoint = endpoint
         self.name = name
         status = ConnectionStatus()
-        core = .makeBoxSendingValue(PipelineCore(endpoint: endpoint, options: options, eventLoop: eventLoop, status: status),
-                                    eventLoop: eventLoop)
+        core = .makeBoxSendingValue(
+            PipelineCore(endpoint: endpoint, options: options, eventLoop: eventLoop, status: status),
+            eventLoop: eventLoop)
     }
 
     /// True while a connection is established.
@@ -86,7 +89,7 @@ public final class RedisPipeline: Sendable {
     /// subscribed connection whose state is in doubt.
     public func reconnect() {
         let core = self.core
-        core.eventLoop.execute { core.value.dropConnection(RedisError.connectionLost("reset by its owner"), backOff: false) }
+        core.eventLoop.execute { core.value.reset() }
     }
 
     /// Closes the connection once everything already sent is answered; later sends fail.
@@ -134,78 +137,96 @@ extension Outgoing {
     init(_ commands: [RedisCommand]) { self.init(bytes: RedisCommand.encode(commands), count: commands.count) }
 }
 
-/// The connection's state; lives on its event loop and is touched only there.
+/// Performs what the connection's `ConnectionStateMachine` decides: owns the socket, the
+/// timers, the encoded commands and their callers. Lives on its event loop and is touched only there.
 private final class PipelineCore {
     typealias Completion = (Result<[RedisReply], any Error>) -> Void
-
-    /// Commands written and not yet fully answered, oldest first.
-    private struct InFlight {
-        let expected: Int
-        let sent: NIODeadline
-        let completion: Completion
-    }
+    typealias RequestID = ConnectionStateMachine.RequestID
 
     let eventLoop: any EventLoop
     private let endpoint: RedisEndpoint
-    private let options: Options
     private let status: ConnectionStatus
+    private var machine: ConnectionStateMachine
     private var channel: (any Channel)?
-    private var connecting = false
-    /// The connect in progress took longer than `connectTimeout`: callers fail fast while it goes on.
-    private var connectOverdue = false
+    private var callers: [RequestID: Completion] = [:]
+    /// Encoded commands not written yet (kept only until they are).
+    private var unsent: [RequestID: Outgoing] = [:]
+    private var lastID: RequestID = 0
     private var connectCheck: Scheduled<Void>?
-    private var waiting: [(commands: Outgoing, completion: Completion)] = []
-    private var inFlight = CircularBuffer<InFlight>()
-    /// Replies so far for the oldest request in flight (kept out of the buffer, which would copy on append).
-    private var headReplies: [RedisReply] = []
-    private var outgoing: ByteBuffer?
-    private var nextAttempt = NIODeadline.uptimeNanoseconds(0)
     private var timeoutCheck: Scheduled<Void>?
-    private var stopped = false
+    private var outgoing: ByteBuffer?
     private var reader = ReplyReader()
 
-    typealias Options = RedisPipeline.Options
-
-    init(endpoint: RedisEndpoint, options: Options, eventLoop: any EventLoop, status: ConnectionStatus) {
+    init(endpoint: RedisEndpoint, options: RedisPipeline.Options, eventLoop: any EventLoop, status: ConnectionStatus) {
         self.endpoint = endpoint
-        self.options = options
         self.eventLoop = eventLoop
         self.status = status
+        let timing = ConnectionStateMachine.Timing(
+            ioTimeout: Self.timeAmount(options.ioTimeout), connectTimeout: Self.timeAmount(options.connectTimeout),
+            retryInterval: Self.timeAmount(options.retryInterval))
+        machine = ConnectionStateMachine(timing: timing, endpoint: "\(endpoint)")
     }
 
     func submit(_ commands: Outgoing, completion: @escaping Completion) {
-        if stopped { return completion(.failure(RedisError.unavailable("client stopped"))) }
-        if channel != nil { return write(commands, completion: completion) }
-        if connecting {
-            if connectOverdue { return completion(.failure(RedisError.unavailable("still connecting to \(endpoint)"))) }
-            return waiting.append((commands, completion))
-        }
-        guard NIODeadline.now() >= nextAttempt else {
-            return completion(.failure(RedisError.unavailable("reconnecting to \(endpoint)")))
-        }
-        waiting.append((commands, completion))
-        connect()
+        let id = register(commands, completion)
+        perform(machine.submit(id, expecting: commands.count, now: .now()))
     }
 
-    func stop() {
-        stopped = true
-        for request in waiting { request.completion(.failure(RedisError.unavailable("client stopped"))) }
-        waiting.removeAll()
-        if inFlight.isEmpty { channel?.close(promise: nil) }
+    func stop() { perform(machine.stop()) }
+
+    func reset() { perform(machine.reset(now: .now())) }
+
+    private func register(_ commands: Outgoing, _ completion: @escaping Completion) -> RequestID {
+        lastID += 1
+        callers[lastID] = completion
+        unsent[lastID] = commands
+        return lastID
     }
 
-    // MARK: Writing
+    private func perform(_ actions: [ConnectionStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .connect: connect()
+            case .write(let ids): write(ids)
+            case .complete(let id, let replies): callers.removeValue(forKey: id)?(.success(replies))
+            case .fail(let ids, let error):
+                for id in ids {
+                    unsent[id] = nil
+                    callers.removeValue(forKey: id)?(.failure(error))
+                }
+            case .scheduleTimeoutCheck(let deadline):
+                timeoutCheck = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+                    self.perform(self.machine.timeoutCheck(scheduledFor: deadline, now: .now()))
+                }
+            case .scheduleConnectCheck(let deadline):
+                connectCheck = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+                    self.perform(self.machine.connectCheck(scheduledFor: deadline, now: .now()))
+                }
+            case .cancelTimeoutCheck:
+                timeoutCheck?.cancel()
+                timeoutCheck = nil
+            case .cancelConnectCheck:
+                connectCheck?.cancel()
+                connectCheck = nil
+            case .close:
+                outgoing = nil
+                channel?.close(promise: nil)
+                channel = nil
+            case .statusChanged(let up): status.set(up)
+            case .unsolicited(let reply):
+                if !status.push(reply) { perform(machine.protocolError("unexpected reply", now: .now())) }
+            }
+        }
+    }
 
-    /// Queues the commands for this tick's single flush.
-    private func write(_ commands: Outgoing, completion: @escaping Completion) {
+    /// Queues the requests' bytes for this tick's single flush.
+    private func write(_ ids: [RequestID]) {
         let scheduleFlush = outgoing == nil
         var buffer = outgoing ?? ByteBufferAllocator().buffer(capacity: 4096)
         outgoing = nil  // one owner while appending, or the buffer would be copied on write
-        buffer.writeBytes(commands.bytes)
+        for id in ids { if let commands = unsent.removeValue(forKey: id) { buffer.writeBytes(commands.bytes) } }
         outgoing = buffer
-        inFlight.append(InFlight(expected: commands.count, sent: .now(), completion: completion))
         if scheduleFlush { eventLoop.assumeIsolated().execute { self.flush() } }
-        if timeoutCheck == nil { scheduleTimeoutCheck(at: inFlight.first!.sent + timeAmount(options.ioTimeout)) }
     }
 
     private func flush() {
@@ -214,63 +235,19 @@ private final class PipelineCore {
         channel.writeAndFlush(buffer, promise: nil)
     }
 
-    private func scheduleTimeoutCheck(at deadline: NIODeadline) {
-        timeoutCheck = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.checkTimeout(scheduledFor: deadline) }
-    }
-
-    /// The oldest command waiting longer than `ioTimeout` for its reply means a stalled, lost or
-    /// overloaded Redis: fail everything in flight (callers fall back to the store) and reconnect.
-    private func checkTimeout(scheduledFor deadline: NIODeadline) {
-        timeoutCheck = nil
-        guard let oldest = inFlight.first else { return }
-        let now = NIODeadline.now()
-        let due = oldest.sent + timeAmount(options.ioTimeout)
-        if now < due { return scheduleTimeoutCheck(at: due) }
-        if Self.loopWasBusy(scheduledFor: deadline, now: now) { return scheduleTimeoutCheck(at: now + Self.lagAllowance) }
-        dropConnection(RedisError.timedOut)
-    }
-
-    /// A check that runs well after its deadline shows that this event loop was busy, not that Redis
-    /// was slow: replies may be sitting unread. It then only re-arms, giving the loop a pass over I/O;
-    /// a verdict needs a check that ran on time. (A cold start of a large binary can hold a loop for
-    /// hundreds of milliseconds.)
-    private static let lagAllowance = TimeAmount.milliseconds(10)
-
-    private static func loopWasBusy(scheduledFor deadline: NIODeadline, now: NIODeadline) -> Bool {
-        now - deadline > lagAllowance
-    }
-
-    // MARK: Reading
-
     func received(_ buffer: ByteBuffer) {
         buffer.withUnsafeReadableBytes { reader.feed($0) }
         do {
             while let reply = try reader.next() {
                 if reply.isPubSubMessage, status.push(reply) { continue }
-                guard let head = inFlight.first else {
-                    if status.push(reply) { continue }
-                    throw RedisError.connectionLost("unexpected reply")
-                }
-                headReplies.append(reply)
-                if headReplies.count == head.expected {
-                    inFlight.removeFirst()
-                    let replies = headReplies
-                    headReplies = []
-                    head.completion(.success(replies))
-                }
+                perform(machine.received(reply))
             }
         } catch {
-            dropConnection(error)
+            perform(machine.protocolError("\(error)", now: .now()))
         }
-        if stopped && inFlight.isEmpty { channel?.close(promise: nil) }
     }
 
-    // MARK: Connection
-
     private func connect() {
-        connecting = true
-        connectOverdue = false
-        scheduleConnectCheck(at: .now() + timeAmount(options.connectTimeout))
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.seconds(5))  // the hard bound; callers stop waiting at `connectTimeout`
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -279,95 +256,50 @@ private final class PipelineCore {
                     try channel.pipeline.syncOperations.addHandler(ReplyHandler(core: core.value))
                 }
             }
-        let connected = switch endpoint.address {
-        case .tcp(let host, let port):
-            // An IP address needs no resolver (which would hop to another thread and back).
-            if let address = try? SocketAddress(ipAddress: host, port: port) {
-                bootstrap.connect(to: address)
-            } else {
-                bootstrap.connect(host: host, port: port)
+        let connected =
+            switch endpoint.address {
+            case .tcp(let host, let port):
+                // An IP address needs no resolver (which would hop to another thread and back).
+                if let address = try? SocketAddress(ipAddress: host, port: port) {
+                    bootstrap.connect(to: address)
+                } else {
+                    bootstrap.connect(host: host, port: port)
+                }
+            case .unix(let path): bootstrap.connect(unixDomainSocketPath: path)
             }
-        case .unix(let path): bootstrap.connect(unixDomainSocketPath: path)
-        }
         connected.assumeIsolated().whenComplete { result in
-            self.connecting = false
-            self.connectOverdue = false
-            self.connectCheck?.cancel()
-            self.connectCheck = nil
             switch result {
             case .success(let channel): self.connected(channel)
-            case .failure(let error):
-                self.nextAttempt = .now() + self.timeAmount(self.options.retryInterval)
-                self.failWaiting(RedisError.unavailable("\(self.endpoint): \(error)"))
+            case .failure(let error): self.perform(self.machine.connectFailed("\(error)", now: .now()))
             }
         }
-    }
-
-    private func scheduleConnectCheck(at deadline: NIODeadline) {
-        connectCheck = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.checkConnect(scheduledFor: deadline) }
-    }
-
-    /// Past `connectTimeout` (judged as for replies), the callers waiting for the connection fail over.
-    private func checkConnect(scheduledFor deadline: NIODeadline) {
-        connectCheck = nil
-        guard connecting else { return }
-        let now = NIODeadline.now()
-        if Self.loopWasBusy(scheduledFor: deadline, now: now) { return scheduleConnectCheck(at: now + Self.lagAllowance) }
-        connectOverdue = true
-        failWaiting(RedisError.unavailable("\(endpoint): no connection within \(options.connectTimeout)"))
     }
 
     private func connected(_ channel: any Channel) {
-        if stopped {
-            channel.close(promise: nil)
-            return failWaiting(RedisError.unavailable("client stopped"))
-        }
         self.channel = channel
         reader = ReplyReader()
         var setup: [RedisCommand] = []
         if let password = endpoint.password { setup.append(RedisCommand("AUTH", password)) }
         if endpoint.database != 0 { setup.append(RedisCommand("SELECT", String(endpoint.database))) }
-        if !setup.isEmpty {
-            write(Outgoing(setup)) { result in
-                if case .success(let replies) = result, let refusal = replies.first(where: \.isError), case .error(let message) = refusal {
-                    self.dropConnection(RedisError.unavailable("\(self.endpoint): \(message)"))
+        let setupID =
+            setup.isEmpty
+            ? nil
+            : register(Outgoing(setup)) { result in
+                if case .success(let replies) = result, let refusal = replies.first(where: \.isError),
+                    case .error(let message) = refusal
+                {
+                    self.perform(self.machine.protocolError("\(self.endpoint): \(message)", now: .now()))
                 }
             }
-        }
-        status.set(true)
-        let queued = waiting
-        waiting.removeAll()
-        for request in queued { write(request.commands, completion: request.completion) }
+        perform(machine.connected(setup: setupID.map { ($0, setup.count) }, now: .now()))
     }
 
     func closed(_ closedChannel: any Channel) {
         guard let channel, channel === closedChannel else { return }
-        // An idle connection closed by Redis (its `timeout` setting) is no outage: reconnect at once.
-        dropConnection(RedisError.connectionLost("\(endpoint) closed the connection"), backOff: !inFlight.isEmpty)
+        perform(machine.closed(now: .now()))
     }
 
-    func dropConnection(_ error: any Error, backOff: Bool = true) {
-        guard let channel else { return }
-        self.channel = nil
-        outgoing = nil
-        timeoutCheck?.cancel()
-        timeoutCheck = nil
-        channel.close(promise: nil)
-        nextAttempt = backOff ? .now() + timeAmount(options.retryInterval) : .now()
-        status.set(false, notify: !stopped)  // closing at stop is no outage
-        let failed = inFlight
-        inFlight.removeAll()
-        headReplies = []
-        for request in failed { request.completion(.failure(error)) }
-    }
-
-    private func failWaiting(_ error: any Error) {
-        let failed = waiting
-        waiting.removeAll()
-        for request in failed { request.completion(.failure(error)) }
-    }
-
-    private func timeAmount(_ duration: Duration) -> TimeAmount {
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
         .microseconds(Int64(duration.wholeMicroseconds))
     }
 }

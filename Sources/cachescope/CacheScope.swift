@@ -45,8 +45,3 @@ func oneLine(_ message: String) -> String {
 struct UsageError: Error {
     let message: String
 }
-
-/// Anything else that stops the program with a message: exit 1.
-struct Failure: Error, CustomStringConvertible {
-    let description: String
-}

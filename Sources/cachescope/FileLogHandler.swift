@@ -21,7 +21,9 @@ struct FileLogHandler: LogHandler {
                 throw UsageError(message: "--log-file: cannot create '\(path)'")
             }
         }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw UsageError(message: "--log-file: cannot write '\(path)'") }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw UsageError(message: "--log-file: cannot write '\(path)'")
+        }
         handle.seekToEndOfFile()
         let sink = Sink(handle)
         LoggingSystem.bootstrap { label in
@@ -44,7 +46,8 @@ struct FileLogHandler: LogHandler {
     func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let line = "\(ISO8601DateFormatter().string(from: Date())) \(event.level) [\(label)] \(event.message)\(fields.isEmpty ? "" : " " + fields)\n"
+        let line =
+            "\(ISO8601DateFormatter().string(from: Date())) \(event.level) [\(label)] \(event.message)\(fields.isEmpty ? "" : " " + fields)\n"
         sink.handle.withLock { $0.write(Data(line.utf8)) }
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import CacheScopeKit
 import CacheCore
+import CacheScopeKit
 import Foundation
 import LoadGenerator
 
@@ -29,9 +29,13 @@ struct Load: AsyncParsableCommand {
             throw ValidationError("--url must be an http:// URL, not '\(url)'")
         }
         guard rps > 0, rps <= 100_000 else { throw ValidationError("--rps must be more than 0 and at most 100000, not \(rps)") }
-        guard DurationText.parse(duration) != nil else { throw ValidationError("--duration must be like 60s, 5m or 0, not '\(duration)'") }
+        guard DurationText.parse(duration) != nil else {
+            throw ValidationError("--duration must be like 60s, 5m or 0, not '\(duration)'")
+        }
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be 1-1024, not \(concurrency)") }
-        guard (0...1).contains(writeRatio) else { throw ValidationError("--write-ratio must be between 0 and 1, not \(writeRatio)") }
+        guard (0...1).contains(writeRatio) else {
+            throw ValidationError("--write-ratio must be between 0 and 1, not \(writeRatio)")
+        }
     }
 
     func run() async throws {
@@ -56,14 +60,16 @@ struct Load: AsyncParsableCommand {
             window.elapsed = .seconds(1)
             total.merge(window)
             // The throwing write: the other one traps on EIO, which a closed terminal gives.
-            try? FileHandle.standardError.write(contentsOf: Data(((live ? "\r\u{1B}[2K" : "") + window.summary + (live ? "" : "\n")).utf8))
+            try? FileHandle.standardError.write(
+                contentsOf: Data(((live ? "\r\u{1B}[2K" : "") + window.summary + (live ? "" : "\n")).utf8))
             if let limit, ContinuousClock.now - started >= limit { break }
         }
         // After Ctrl-C, answer at once: requests still in flight are dropped, not waited for.
         if !signals.requested { await load.value }
         total.merge(stats.takeWindow())
         total.elapsed = ContinuousClock.now - started
-        print((live ? "\n" : "") + "total: \(total.requests) requests in \(DurationText.format(total.elapsed)) | " + total.summary)
+        print(
+            (live ? "\n" : "") + "total: \(total.requests) requests in \(DurationText.format(total.elapsed)) | " + total.summary)
         withExtendedLifetime(signals) {}
     }
 }

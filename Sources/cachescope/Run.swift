@@ -7,7 +7,8 @@ import ProductAPI
 
 /// `cachescope` / `cachescope run`: the server on background threads and the dashboard in front.
 struct Run: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the product API and the live dashboard in this terminal (default).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the product API and the live dashboard in this terminal (default).")
 
     @OptionGroup var options: ServerOptions
 
@@ -16,7 +17,9 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         if let problem = DashboardSession.terminalProblem() {
-            throw UsageError(message: "\(problem). The dashboard needs an interactive terminal; run `cachescope serve` for the headless server.")
+            throw UsageError(
+                message:
+                    "\(problem). The dashboard needs an interactive terminal; run `cachescope serve` for the headless server.")
         }
         try FileLogHandler.bootstrap(path: logFile, level: .info)
         let logger = Logger(label: "cachescope")
@@ -24,9 +27,10 @@ struct Run: AsyncParsableCommand {
             try options.server(redis: redis.endpoint, logger: logger)
         } whileServing: { running, redis, signals in
             let session = DashboardSession(
-                options: DashboardOptions(redis: redis.endpoint, mode: redis.mode, prefixes: [Catalog.prefix], eventsKey: options.eventsKey,
-                                          serverURL: ServerPresence.url(host: options.host, port: running.port, wildcardHost: "127.0.0.1"),
-                                          adminToken: options.adminToken))
+                options: DashboardOptions(
+                    redis: redis.endpoint, mode: redis.mode, prefixes: [Catalog.prefix], eventsKey: options.eventsKey,
+                    serverURL: ServerPresence.url(host: options.host, port: running.port, wildcardHost: "127.0.0.1"),
+                    adminToken: options.adminToken))
             signals.onStop { session.requestStop() }
             await session.run()
             await running.stop()

@@ -15,13 +15,17 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Port to listen on (1-65535, or 0 for any free port).")
     var port = 8000
 
-    @Option(help: "Redis URL: redis://[:password@]host:port/db or unix:///path. Default: $REDIS_URL, else redis://127.0.0.1:6379/0, else a private embedded redis-server.")
+    @Option(
+        help:
+            "Redis URL: redis://[:password@]host:port/db or unix:///path. Default: $REDIS_URL, else redis://127.0.0.1:6379/0, else a private embedded redis-server."
+    )
     var redis: String?
 
     @Option(help: "SQLite file holding the products (created and seeded on first start).")
     var db = "./cachescope.db"
 
-    @Option(name: .customLong("origin-delay"), help: "Extra latency of every product-store read, like a slow database: 200ms, 1s, 0.")
+    @Option(
+        name: .customLong("origin-delay"), help: "Extra latency of every product-store read, like a slow database: 200ms, 1s, 0.")
     var originDelay = "200ms"
 
     @Option(name: .customLong("admin-token"), help: "Bearer token required by POST /cache/invalidate and /cache/warm.")
@@ -30,7 +34,11 @@ struct ServerOptions: ParsableArguments {
     @Flag(name: .customLong("no-warm"), help: "Do not fill the warm targets at start-up.")
     var noWarm = false
 
-    @Option(name: .customLong("warm"), help: "A warm target as path?query (repeatable; default: the routes' own, /products, /products?featured=true and /categories).")
+    @Option(
+        name: .customLong("warm"),
+        help:
+            "A warm target as path?query (repeatable; default: the routes' own, /products, /products?featured=true and /categories)."
+    )
     var warmTargets: [String] = []
 
     @Option(name: .customLong("events-key"), help: "Redis stream the cache events are published to.")
@@ -39,7 +47,11 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("ttl-jitter"), help: "Add up to this fraction of the TTL at random to each fill, 0-1 (e.g. 0.1).")
     var ttlJitter = 0.0
 
-    @Option(name: .customLong("near-cache"), help: "Also keep hit bodies in this process for at most this long, dropped as soon as Redis reports a change; every write waits until all near caches dropped what it changed. 0 or off: every hit reads Redis.")
+    @Option(
+        name: .customLong("near-cache"),
+        help:
+            "Also keep hit bodies in this process for at most this long, dropped as soon as Redis reports a change; every write waits until all near caches dropped what it changed. 0 or off: every hit reads Redis."
+    )
     var nearCache = "1s"
 
     @Flag(name: .customLong("bench-route"), help: .hidden)

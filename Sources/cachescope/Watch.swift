@@ -1,6 +1,6 @@
 import ArgumentParser
-import CacheScopeKit
 import CacheProtocol
+import CacheScopeKit
 import DashboardRuntime
 import Foundation
 import Logging
@@ -14,7 +14,9 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "Redis URL the servers use (default: $REDIS_URL, else redis://127.0.0.1:6379/0).")
     var redis: String?
 
-    @Option(help: "A server's base URL for re-warming and demo load (default: the longest-running server announcing itself in Redis).")
+    @Option(
+        help: "A server's base URL for re-warming and demo load (default: the longest-running server announcing itself in Redis)."
+    )
     var server: String?
 
     @Option(help: "Cache key prefix to watch (repeatable).")
@@ -38,16 +40,19 @@ struct Watch: AsyncParsableCommand {
 
     func run() async throws {
         if let problem = DashboardSession.terminalProblem() {
-            throw UsageError(message: "\(problem). The dashboard needs an interactive terminal; run `cachescope serve` for the headless server.")
+            throw UsageError(
+                message:
+                    "\(problem). The dashboard needs an interactive terminal; run `cachescope serve` for the headless server.")
         }
         let url = redis ?? ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
         let endpoint: RedisEndpoint
         do { endpoint = try RedisEndpoint(url: url) } catch { throw UsageError(message: "--redis: \(error)") }
         try FileLogHandler.bootstrap(path: logFile, level: .info)
         let session = DashboardSession(
-            options: DashboardOptions(redis: endpoint, mode: "attached", prefixes: prefix, eventsKey: eventsKey,
-                                      serverURL: server.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
-                                      adminToken: adminToken))
+            options: DashboardOptions(
+                redis: endpoint, mode: "attached", prefixes: prefix, eventsKey: eventsKey,
+                serverURL: server.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
+                adminToken: adminToken))
         let signals = StopSignals()
         signals.onStop { session.requestStop() }
         await session.run()

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import CacheCore
 
 @Suite struct CacheKeyTests {
@@ -6,14 +7,16 @@ import Testing
         #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         // Two blocks of padding.
-        #expect(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+        #expect(
+            SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
     @Test func emptyQueryHashesTheEmptyString() {
         let key = CacheKey(prefix: "shop", path: "/products", query: CanonicalQuery(""))
         #expect(key.description == "shop:/products:e3b0c442")
-        #expect(CacheKey(prefix: "shop", path: "/products/3", query: CanonicalQuery("?")).description == "shop:/products/3:e3b0c442")
+        #expect(
+            CacheKey(prefix: "shop", path: "/products/3", query: CanonicalQuery("?")).description == "shop:/products/3:e3b0c442")
     }
 
     @Test func queryOrderDoesNotSplitKeys() {

@@ -1,10 +1,12 @@
 import Testing
+
 @testable import CacheCore
 
 @Suite struct EventTests {
     @Test func streamFieldsRoundTrip() {
-        let event = CacheEvent(outcome: .fill, key: "shop:/products:e3b0c442", route: "/products", ttlMs: 120_000,
-                               latencyUs: 201_345, request: "/products?featured=true", server: "a1", timestampMs: 1_700_000_000_123)
+        let event = CacheEvent(
+            outcome: .fill, key: "shop:/products:e3b0c442", route: "/products", ttlMs: 120_000,
+            latencyUs: 201_345, request: "/products?featured=true", server: "a1", timestampMs: 1_700_000_000_123)
         let fields = Dictionary(uniqueKeysWithValues: event.streamFields)
         #expect(fields["event"] == "fill")
         #expect(fields["ttl_ms"] == "120000")
@@ -21,9 +23,9 @@ import Testing
         }
         let route = batch.routes["/r"]!
         #expect(route.hits == 2)
-        #expect(route.misses == 2)       // the leader and the coalesced one both answered MISS
+        #expect(route.misses == 2)  // the leader and the coalesced one both answered MISS
         #expect(route.coalesced == 1)
-        #expect(route.originFetches == 2) // the miss and the warm-up
+        #expect(route.originFetches == 2)  // the miss and the warm-up
         #expect(route.fills == 2)
         #expect(route.bypasses == 1)
         #expect(route.hitRate == 50)

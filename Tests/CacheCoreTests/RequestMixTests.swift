@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LoadGenerator
 
 @Suite struct RequestMixTests {

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+
 @testable import CacheCore
 
 @Suite struct SingleFlightTests {
@@ -32,7 +33,10 @@ import Testing
             for _ in 0..<10 {
                 group.addTask {
                     do {
-                        _ = try await flight.run("k", version: "0") { try await Task.sleep(for: .milliseconds(50)); throw Boom() }
+                        _ = try await flight.run("k", version: "0") {
+                            try await Task.sleep(for: .milliseconds(50))
+                            throw Boom()
+                        }
                         return false
                     } catch { return error is Boom }
                 }
@@ -66,7 +70,11 @@ import Testing
         let flight = SingleFlight<String>()
         let calls = CallCounter()
         func load(_ value: String) -> @Sendable () async throws -> String {
-            { calls.increment(); try await Task.sleep(for: .milliseconds(300)); return value }
+            {
+                calls.increment()
+                try await Task.sleep(for: .milliseconds(300))
+                return value
+            }
         }
         async let v1 = flight.run("k", version: "1", load("one"))
         async let v2 = flight.run("k", version: "2", load("two"))

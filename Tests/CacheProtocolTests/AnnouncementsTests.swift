@@ -1,7 +1,8 @@
-@testable import CacheProtocol
 import CacheCore
 import RedisClient
 import Testing
+
+@testable import CacheProtocol
 
 @Suite struct AnnouncementsTests {
     let presence = ServerPresence(

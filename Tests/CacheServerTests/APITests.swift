@@ -1,11 +1,12 @@
 import CacheCore
-import Foundation
-import RedisClient
-import Testing
-import TestSupport
 import CacheProtocol
-@testable import CacheScopeKit
+import Foundation
 import ProductAPI
+import RedisClient
+import TestSupport
+import Testing
+
+@testable import CacheScopeKit
 
 @Suite struct APITests {
     @Test func seedSessionMissThenHitAndWritesBustListingsAndCategories() async throws {
@@ -20,7 +21,8 @@ import ProductAPI
             #expect(try await server.get("/categories").header("X-Cache") == "MISS")
             #expect(try await server.get("/categories").header("X-Cache") == "HIT")
 
-            let created = try await server.send("POST", "/products",
+            let created = try await server.send(
+                "POST", "/products",
                 json: #"{"name":"Super Widget","price":19.99,"featured":true,"category":"gizmos"}"#)
             #expect(created.status == 201)
             #expect(created.json["name"] as? String == "Super Widget")
@@ -67,11 +69,14 @@ import ProductAPI
     /// What a POST answers is what the store gives back afterwards, byte for byte.
     @Test func createdProductReadsBackAsAnswered() async throws {
         try await withServer { server, _ in
-            let created = try await server.send("POST", "/products", json: #"{"name": "  Ünïcødé ✓ ", "price": -0.0, "category": "tools"}"#)
+            let created = try await server.send(
+                "POST", "/products", json: #"{"name": "  Ünïcødé ✓ ", "price": -0.0, "category": "tools"}"#)
             #expect(created.status == 201)
             let id = try #require(created.json["id"] as? Int)
             let read = try await server.get("/products/\(id)")
-            #expect(read.body == created.body, "\(String(decoding: created.body, as: UTF8.self)) vs \(String(decoding: read.body, as: UTF8.self))")
+            #expect(
+                read.body == created.body,
+                "\(String(decoding: created.body, as: UTF8.self)) vs \(String(decoding: read.body, as: UTF8.self))")
             #expect(read.json["name"] as? String == "Ünïcødé ✓")
         }
     }
@@ -138,7 +143,10 @@ import ProductAPI
             #expect(try await server.send("POST", "/products", json: #"{"price": 3}"#).status == 422)
             let metrics = String(decoding: try await server.get("/metrics").body, as: UTF8.self)
             // A rejected request is timed and labelled with the status it got, not as a 500.
-            #expect(metrics.contains(#"http_server_request_duration_count{http_route="/products",http_request_method="POST",http_response_status_code="422"}"#))
+            #expect(
+                metrics.contains(
+                    #"http_server_request_duration_count{http_route="/products",http_request_method="POST",http_response_status_code="422"}"#
+                ))
             #expect(metrics.contains(#"cachescope_cache_events_total{route="/products",outcome="hit"}"#))
             #expect(!metrics.contains("e3b0c442"))  // labelled by route, never by key
             #expect(metrics.contains("http_server_request_duration"))
@@ -153,14 +161,21 @@ import ProductAPI
             #expect(missing.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
             #expect(try await server.send("POST", "/cache/warm", json: "{}").status == 401)
             for wrong in ["Bearer s3cre", "Bearer s3cretX", "Basic s3cret", "s3cret"] {
-                #expect(try await server.send("POST", "/cache/warm", json: "{}", headers: ["Authorization": wrong]).status == 401, "\(wrong)")
+                #expect(
+                    try await server.send("POST", "/cache/warm", json: "{}", headers: ["Authorization": wrong]).status == 401,
+                    "\(wrong)")
             }
-            let allowed = try await server.send("POST", "/cache/invalidate", json: body, headers: ["Authorization": "Bearer s3cret"])
+            let allowed = try await server.send(
+                "POST", "/cache/invalidate", json: body, headers: ["Authorization": "Bearer s3cret"])
             #expect(allowed.status == 200)
             #expect(allowed.json["deleted"] as? Int == 0)
             // The scheme is case-insensitive (RFC 7235); the token is not.
-            #expect(try await server.send("POST", "/cache/invalidate", json: body, headers: ["Authorization": "bearer s3cret"]).status == 200)
-            #expect(try await server.send("POST", "/cache/invalidate", json: body, headers: ["Authorization": "Bearer S3CRET"]).status == 401)
+            #expect(
+                try await server.send("POST", "/cache/invalidate", json: body, headers: ["Authorization": "bearer s3cret"]).status
+                    == 200)
+            #expect(
+                try await server.send("POST", "/cache/invalidate", json: body, headers: ["Authorization": "Bearer S3CRET"]).status
+                    == 401)
         }
     }
 

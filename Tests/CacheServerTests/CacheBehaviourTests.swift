@@ -1,11 +1,12 @@
 import CacheCore
-import Foundation
-import RedisClient
-import Testing
-import TestSupport
 import CacheProtocol
-@testable import CacheScopeKit
+import Foundation
 import ProductAPI
+import RedisClient
+import TestSupport
+import Testing
+
+@testable import CacheScopeKit
 
 @Suite struct CacheBehaviourTests {
     @Test func concurrentMissesOverHTTPLoadOnce() async throws {
@@ -105,7 +106,8 @@ import ProductAPI
             // A key with a query is re-warmed from the request its fill recorded.
             let key = CacheKey(prefix: "shop", path: "/products", query: CanonicalQuery("category=misc")).description
             _ = try await server.send("POST", "/cache/invalidate", json: "{\"key\": \"\(key)\"}")
-            #expect(try await server.send("POST", "/cache/warm", json: "{\"key\": \"\(key)\"}").json["warmed"] as? [String] == [key])
+            #expect(
+                try await server.send("POST", "/cache/warm", json: "{\"key\": \"\(key)\"}").json["warmed"] as? [String] == [key])
             #expect(try await server.send("POST", "/cache/warm", json: #"{"key": "shop:/nope:12345678"}"#).status == 404)
             // Keys with an empty query name their request themselves; one that is no cacheable request is unknown too.
             for key in ["shop:/nope:e3b0c442", "shop:/products/abc:e3b0c442"] {
@@ -130,7 +132,9 @@ import ProductAPI
             var published: [String: Int] = [:]
             for route in ["/products", "/products/{id}", "/categories"] {
                 let fields = try await probe.send(RedisCommand("HGETALL", KeySchema().route(route))).elements.compactMap(\.string)
-                for pair in stride(from: 0, to: fields.count, by: 2) { published[fields[pair], default: 0] += Int(fields[pair + 1]) ?? 0 }
+                for pair in stride(from: 0, to: fields.count, by: 2) {
+                    published[fields[pair], default: 0] += Int(fields[pair + 1]) ?? 0
+                }
             }
             #expect(published["hits"] == seen["HIT"])
             #expect(published["misses"] == seen["MISS"])
@@ -140,7 +144,9 @@ import ProductAPI
             #expect(streamLength >= 300)
             let last = try await probe.send(RedisCommand("XREVRANGE", "cachescope:events", "+", "-", "COUNT", "1")).elements
             let fields = last.first?.elements.last?.elements.compactMap(\.string) ?? []
-            let event = CacheEvent(streamFields: Dictionary(uniqueKeysWithValues: stride(from: 0, to: fields.count, by: 2).map { (fields[$0], fields[$0 + 1]) }))
+            let event = CacheEvent(
+                streamFields: Dictionary(
+                    uniqueKeysWithValues: stride(from: 0, to: fields.count, by: 2).map { (fields[$0], fields[$0 + 1]) }))
             #expect(event?.server == server.server.configuration.cache.serverID)
         }
     }

@@ -3,16 +3,18 @@ import CacheScopeKit
 import Foundation
 import Logging
 import ProductAPI
-import Testing
 import TestSupport
+import Testing
 
 /// Everything about routes is derived from their one declaration: the 405 lists come from the
 /// router, and the OpenAPI document lists exactly the routes the app registers.
 @Suite struct DeclaredRoutesTests {
     @Test func allowListsComeFromTheRoutesRegistered() async throws {
         try await withServer { server, _ in
-            let cases = [("PUT", "/products", "GET, POST"), ("PATCH", "/products/5", "GET, DELETE"),
-                         ("POST", "/categories", "GET"), ("GET", "/cache/warm", "POST"), ("HEAD", "/health", "GET")]
+            let cases = [
+                ("PUT", "/products", "GET, POST"), ("PATCH", "/products/5", "GET, DELETE"),
+                ("POST", "/categories", "GET"), ("GET", "/cache/warm", "POST"), ("HEAD", "/health", "GET"),
+            ]
             for (method, path, allowed) in cases {
                 let response = try await server.send(method, path)
                 #expect(response.status == 405, "\(method) \(path)")
@@ -34,7 +36,8 @@ import TestSupport
         let product = try ProductServer(configuration: configuration, logger: Logger(label: "routes-test"))
         defer { product.cache.shutdown() }
         let declared = Set(product.makeRouter().routes.map { "\($0.method.rawValue) \(RoutePattern($0.path.description))" })
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let yaml = try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
         var documented = Set<String>()
         var path: String?

@@ -1,7 +1,8 @@
 import CacheProtocol
-@testable import CacheScopeKit
 import ProductAPI
 import Testing
+
+@testable import CacheScopeKit
 
 @Suite struct FenceAcksTests {
     /// The writer is already waiting when the answers come, one by one; it wakes at the last needed one.

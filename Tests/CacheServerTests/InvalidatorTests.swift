@@ -1,10 +1,11 @@
 import CacheProtocol
-@testable import CacheScopeKit
-import ProductAPI
 import Foundation
 import Logging
-import Testing
+import ProductAPI
 import TestSupport
+import Testing
+
+@testable import CacheScopeKit
 
 @Suite struct InvalidatorTests {
     /// A write made while an earlier invalidation is still queued carries the queue out first,

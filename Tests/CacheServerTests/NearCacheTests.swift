@@ -1,11 +1,11 @@
 import CacheCore
 import CacheProtocol
 import CacheScopeKit
-import ProductAPI
 import Foundation
+import ProductAPI
 import RedisClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct NearCacheTests {
     let body: [UInt8] = Array(#"{"products":[]}"#.utf8)
@@ -169,8 +169,10 @@ import TestSupport
             try await waitUntil { server.server.cache.near?.isEnabled == true }
             // Its heartbeats, as the server's own beat script registers them, by Redis's clock.
             let heartbeats = Task {
-                let register = RedisCommand("EVAL", "local t = redis.call('TIME') return redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000), 'silent')",
-                                            "1", KeySchema().nearCaches)
+                let register = RedisCommand(
+                    "EVAL",
+                    "local t = redis.call('TIME') return redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000), 'silent')",
+                    "1", KeySchema().nearCaches)
                 while !Task.isCancelled {
                     _ = try? await server.redis.send(register)
                     try? await Task.sleep(for: .milliseconds(50))
@@ -203,8 +205,9 @@ import TestSupport
             try await waitUntil { server.server.cache.near?.count == 0 }
             try await waitUntil { server.server.cache.near?.isEnabled == true }
             try await fillNearCache(of: server, with: ["/products"])
-            let other = try await TestServer.start(redis: server.server.configuration.cache.redis,
-                                                   databasePath: server.server.configuration.databasePath)
+            let other = try await TestServer.start(
+                redis: server.server.configuration.cache.redis,
+                databasePath: server.server.configuration.databasePath)
             #expect(try await other.send("POST", "/products", json: #"{"name": "After", "price": 1}"#).status == 201)
             #expect(server.server.cache.near?.body(for: "shop:/products:e3b0c442") == nil)
             #expect(try await server.get("/products").json["count"] as? Int == 6)

@@ -1,11 +1,11 @@
 import CacheCore
 import CacheProtocol
 import CacheScopeKit
-import ProductAPI
 import Foundation
+import ProductAPI
 import RedisClient
-import Testing
 import TestSupport
+import Testing
 
 /// A server announces where it listens and whether its near cache serves, for `cachescope watch`.
 @Suite struct PresenceTests {
@@ -26,8 +26,9 @@ import TestSupport
             #expect(presence?.nearCacheMs == 1500)
             #expect(presence?.nearCacheActive == true)
             let routes = presence?.routes.map { "\($0.method) \($0.prefix):\($0.pattern) \($0.ttlMs)" }
-            #expect(routes == ["GET shop:/products 120000", "GET shop:/products/{id} 300000", "GET shop:/categories 600000"],
-                    "the declared routes and TTLs, for watch")
+            #expect(
+                routes == ["GET shop:/products 120000", "GET shop:/products/{id} 300000", "GET shop:/categories 600000"],
+                "the declared routes and TTLs, for watch")
             let ttl = try await server.redis.send(RedisCommand("PTTL", schema.server(id))).int ?? -2
             #expect(ttl > 0 && ttl <= Announcements.lifetimeMs, "an announcement expires unless renewed")
             #expect(try await server.redis.send(RedisCommand("ZSCORE", schema.servers, id)).string != nil)

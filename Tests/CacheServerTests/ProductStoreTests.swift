@@ -1,8 +1,8 @@
 import CacheProtocol
 import CacheScopeKit
 import ProductAPI
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ProductStoreTests {
     /// Servers sharing a store may start at the same moment on a file that does not exist yet:

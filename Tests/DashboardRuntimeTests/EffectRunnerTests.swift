@@ -2,8 +2,9 @@ import CacheCore
 import Dashboard
 import RedisClient
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import DashboardRuntime
 
 @Suite struct EffectRunnerTests {
@@ -14,7 +15,8 @@ import TestSupport
             let connection = RedisPipeline(endpoint: redis.endpoint, name: "effects", options: .background)
             defer { connection.stop() }
             let reports = Mutex<[String]>([])
-            let runner = EffectRunner(redis: connection, eventsKey: "cachescope:events", serverURL: nil, adminToken: nil) { input in
+            let runner = EffectRunner(redis: connection, eventsKey: "cachescope:events", serverURL: nil, adminToken: nil) {
+                input in
                 if case .actionFinished(let text) = input { reports.withLock { $0.append(text) } }
             }
             runner.serversAnnounced([
@@ -24,14 +26,18 @@ import TestSupport
             ])
             runner.perform(.warmAll)
             let deadline = ContinuousClock.now + .seconds(10)
-            while reports.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            while reports.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             let report = reports.withLock { $0.first } ?? ""
             #expect(report.hasSuffix("(via \(server.baseURL))"), "\(report)")
             #expect(report.contains("warmed 3 targets"), "the test server starts cold: \(report)")
 
             runner.serversAnnounced([ServerPresence(id: "refuses", url: server.baseURL, startedMs: 1, admin: .token)])
             runner.perform(.warmAll)  // no token here: nobody to ask
-            while reports.withLock({ $0.count < 2 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            while reports.withLock({ $0.count < 2 }) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(reports.withLock { $0.last }?.hasPrefix("re-warm needs a server") == true)
         }
     }

@@ -2,8 +2,9 @@ import CacheCore
 import CacheProtocol
 import Dashboard
 import RedisClient
-import Testing
 import TestSupport
+import Testing
+
 @testable import DashboardRuntime
 
 @Suite struct RedisPollerTests {
@@ -21,16 +22,22 @@ import TestSupport
         try await withRedis { redis in
             let probe = RedisPipeline(endpoint: redis.endpoint, name: "probe", options: .background)
             let polling = RedisPipeline(endpoint: redis.endpoint, name: "poller", options: .background)
-            defer { probe.stop(); polling.stop() }
+            defer {
+                probe.stop()
+                polling.stop()
+            }
             // 100 000 cached keys, a few with counters, one route hash, and a stream.
             // Made by a script inside Redis, 10 000 at a time: few replies for the shared event loop
             // to parse, and no single command near the connection's 1 s timeout.
             for first in stride(from: 0, to: 100_000, by: 10_000) {
-                _ = try await probe.call("EVAL", "for i = tonumber(ARGV[1]), tonumber(ARGV[1]) + 9999 do redis.call('SET', 'shop:/products/' .. i .. ':e3b0c442', '{}', 'EX', 300) end",
-                                         "0", String(first))
+                _ = try await probe.call(
+                    "EVAL",
+                    "for i = tonumber(ARGV[1]), tonumber(ARGV[1]) + 9999 do redis.call('SET', 'shop:/products/' .. i .. ':e3b0c442', '{}', 'EX', 300) end",
+                    "0", String(first))
             }
             let schema = KeySchema()
-            let live = ServerPresence(id: "live", url: "http://10.0.0.7:8000", nearCacheMs: 1000, nearCacheActive: true, startedMs: 42)
+            let live = ServerPresence(
+                id: "live", url: "http://10.0.0.7:8000", nearCacheMs: 1000, nearCacheActive: true, startedMs: 42)
             _ = try await probe.send([
                 RedisCommand("HSET", schema.route("/products/{id}"), "hits", "7", "misses", "3"),
                 RedisCommand("SADD", schema.routes, "/products/{id}"),
@@ -47,7 +54,8 @@ import TestSupport
             let before = try await keyspace(probe)
             let ownBefore = poller.ownReads
             // Off screen: a page of the table's other keys gets a PTTL, so they expire and sort by TTL too.
-            let tracked = ((1...300).map { "shop:/products/\($0):e3b0c442" } + ["shop:/gone:e3b0c442", "shop:/also-gone:e3b0c442"]).sorted()
+            let tracked =
+                ((1...300).map { "shop:/products/\($0):e3b0c442" } + ["shop:/gone:e3b0c442", "shop:/also-gone:e3b0c442"]).sorted()
             let result = try await poller.poll(visibleKeys: visible, trackedKeys: tracked, nowMs: 1000)
             let after = try await keyspace(probe)
             let ownAfter = poller.ownReads
@@ -56,8 +64,8 @@ import TestSupport
             #expect(after.misses - before.misses == ownAfter.misses - ownBefore.misses)
             // Cost: a handful of fixed commands, one per route and per listed server, and three per
             // visible key, whatever DBSIZE is (the probe's own two INFO calls are in the count too).
-            #expect(after.calls - before.calls <= 7 + 1 + 2 + 3 * visible.count + RedisPoller.spotCheckPage + 2)
-            #expect(result.spotCheckedTTLs.count == RedisPoller.spotCheckPage)
+            #expect(after.calls - before.calls <= 7 + 1 + 2 + 3 * visible.count + PollState.spotCheckPage + 2)
+            #expect(result.spotCheckedTTLs.count == PollState.spotCheckPage)
             #expect(Set(result.spotCheckedTTLs.keys).isDisjoint(with: visible))
             #expect(result.spotCheckedTTLs["shop:/also-gone:e3b0c442"] == .some(nil), "sorted first, so in the first page")
             #expect(result.spotCheckedTTLs.values.compactMap { $0 }.allSatisfy { $0 > 290_000 })
@@ -65,7 +73,7 @@ import TestSupport
             #expect(Set(next.spotCheckedTTLs.keys).isDisjoint(with: result.spotCheckedTTLs.keys), "the next page follows on")
             #expect(result.servers == [live])
             #expect(result.redis.dbSize >= 100_000)
-            #expect(result.discoveredKeys.count <= 2 * RedisPoller.scanPage)
+            #expect(result.discoveredKeys.count <= 2 * PollState.scanPage)
             #expect(result.routeTotals["/products/{id}"]?.hits == 7)
             #expect(result.keyDetails["shop:/products/1:e3b0c442"]?.hits == 5)
             #expect((result.keyDetails["shop:/products/2:e3b0c442"]?.ttlMs ?? 0) > 290_000)
@@ -81,16 +89,22 @@ import TestSupport
         try await withRedis { redis in
             let other = RedisPipeline(endpoint: redis.endpoint, name: "other", options: .background)
             let polling = RedisPipeline(endpoint: redis.endpoint, name: "poller", options: .background)
-            defer { other.stop(); polling.stop() }
+            defer {
+                other.stop()
+                polling.stop()
+            }
             _ = try await other.send((1...50).map { RedisCommand("SET", "shop:/k/\($0):e3b0c442", "{}", "EX", "300") })
             let poller = RedisPoller(redis: polling, eventsKey: "ev", prefixes: ["shop"])
             let tracked = (1...50).map { "shop:/k/\($0):e3b0c442" }.sorted()
             for round in 0..<3 {
                 let hits = Int.random(in: 1...40), misses = Int.random(in: 1...40)
-                _ = try await other.send((0..<hits).map { _ in RedisCommand("GET", "shop:/k/1:e3b0c442") }
-                                         + (0..<misses).map { _ in RedisCommand("GET", "nope") })
-                let before = try await poller.poll(visibleKeys: Array(tracked.prefix(5)), trackedKeys: tracked, nowMs: Int64(round))
-                let after = try await poller.poll(visibleKeys: Array(tracked.prefix(5)), trackedKeys: tracked, nowMs: Int64(round) + 1)
+                _ = try await other.send(
+                    (0..<hits).map { _ in RedisCommand("GET", "shop:/k/1:e3b0c442") }
+                        + (0..<misses).map { _ in RedisCommand("GET", "nope") })
+                let before = try await poller.poll(
+                    visibleKeys: Array(tracked.prefix(5)), trackedKeys: tracked, nowMs: Int64(round))
+                let after = try await poller.poll(
+                    visibleKeys: Array(tracked.prefix(5)), trackedKeys: tracked, nowMs: Int64(round) + 1)
                 #expect(after.redis.keyspaceHits - before.redis.keyspaceHits == 0, "no other client read between the two polls")
                 #expect(after.redis.keyspaceMisses - before.redis.keyspaceMisses == 0)
             }
@@ -143,7 +157,8 @@ import TestSupport
             #expect(try await poller.poll(visibleKeys: [], nowMs: 0).events.map(\.key) == ["shop:/products:a"])
             try await add("shop:/products:b")
             try await add("shop:/products:c")
-            #expect(try await poller.poll(visibleKeys: [], nowMs: 0).events.map(\.key) == ["shop:/products:b", "shop:/products:c"])
+            #expect(
+                try await poller.poll(visibleKeys: [], nowMs: 0).events.map(\.key) == ["shop:/products:b", "shop:/products:c"])
             #expect(try await poller.poll(visibleKeys: [], nowMs: 0).events.isEmpty)
         }
     }

@@ -1,5 +1,6 @@
-import Testing
 import CacheCore
+import Testing
+
 @testable import Dashboard
 
 @Test func hitRateWindowsComeFromDeltasBetweenPolls() {
@@ -10,7 +11,9 @@ import CacheCore
     poll(&state, at: t0 + 55_000, totals: ["/products": counts(hits: 160, misses: 140)])
     poll(&state, at: t0 + 60_000, totals: ["/products": counts(hits: 190, misses: 140)])
     // Two routes are summed: 210 hits and 155 misses in all.
-    poll(&state, at: t0 + 65_000, totals: ["/products": counts(hits: 200, misses: 145), "/categories": counts(hits: 10, misses: 10)])
+    poll(
+        &state, at: t0 + 65_000,
+        totals: ["/products": counts(hits: 200, misses: 145), "/categories": counts(hits: 10, misses: 10)])
     // 10 s: from +55 s, 50 hits / 15 misses; 60 s: from +0 s, 110 / 55; all: 210 / 365.
     #expect(render(state).lines[2].hasPrefix("hit rate  10s 76.9%  60s 66.7%  all 57.5%"))
 }
@@ -18,11 +21,12 @@ import CacheCore
 @Test func sparklinesShowHitRateAndRequestsPerSecond() {
     var state = makeState()
     poll(&state, at: t0, totals: ["/p": counts(hits: 0, misses: 0)])
-    poll(&state, at: t0 + 1_000, totals: ["/p": counts(hits: 10, misses: 10)])      // 50 %, 20/s
-    poll(&state, at: t0 + 2_000, totals: ["/p": counts(hits: 30, misses: 10)])      // 100 %, 20/s
+    poll(&state, at: t0 + 1_000, totals: ["/p": counts(hits: 10, misses: 10)])  // 50 %, 20/s
+    poll(&state, at: t0 + 2_000, totals: ["/p": counts(hits: 30, misses: 10)])  // 100 %, 20/s
     poll(&state, at: t0 + 4_000, totals: ["/p": counts(hits: 30, misses: 10, bypasses: 20)])  // no lookups, 10/s
     let line = render(state).lines[4]
-    #expect(line == "hit% ▅█" + String(repeating: " ", count: 27) + "  req/s ██▅" + String(repeating: " ", count: 26) + " peak 20")
+    #expect(
+        line == "hit% ▅█" + String(repeating: " ", count: 27) + "  req/s ██▅" + String(repeating: " ", count: 26) + " peak 20")
 }
 
 @Test func historyStaysBoundedAndWindowsStayRight() {

@@ -1,5 +1,6 @@
-import Testing
 import CacheCore
+import Testing
+
 @testable import Dashboard
 
 private func ttlText(_ state: DashboardState, row: Int = 6) -> String {
@@ -23,8 +24,12 @@ private func ttlText(_ state: DashboardState, row: Int = 6) -> String {
     poll(&state, at: t0, events: [event(.fill, "shop:/a:1", ttlMs: 30_000)], discovered: ["shop:/b:2"])
     #expect(ttlText(state, row: 7) == "—", "a discovered key's TTL is unknown until Redis answers")
     #expect(state.visibleKeys == ["shop:/a:1", "shop:/b:2"])
-    poll(&state, at: t0 + 5_000, details: ["shop:/a:1": KeyDetail(ttlMs: 60_000, sizeBytes: 2048, hits: 7, misses: 2, fills: 1),
-                                           "shop:/b:2": KeyDetail(ttlMs: 10_000)])
+    poll(
+        &state, at: t0 + 5_000,
+        details: [
+            "shop:/a:1": KeyDetail(ttlMs: 60_000, sizeBytes: 2048, hits: 7, misses: 2, fills: 1),
+            "shop:/b:2": KeyDetail(ttlMs: 10_000),
+        ])
     #expect(render(state).lines[6] == "shop:/b:2               /b                 0     0    —        —    10s ███░░░░░")
     #expect(render(state).lines[7] == "shop:/a:1               /a                 7     2  78%   2.0KiB    60s ████████")
     _ = update(&state, .tick(nowMs: t0 + 35_000))
@@ -50,8 +55,9 @@ private func ttlText(_ state: DashboardState, row: Int = 6) -> String {
 
 @Test func keysGetRoutesFromEventsOrAnnouncedRoutesOrTheirPath() {
     var state = makeState()
-    poll(&state, at: t0, events: [event(.hit, "shop:/x:1", route: "/custom"), event(.hit, "other:/products:1")],
-         discovered: ["shop:/products/42:abcdef12", "shop:/products/42/x:abcdef12", "shop:/categories:0"])
+    poll(
+        &state, at: t0, events: [event(.hit, "shop:/x:1", route: "/custom"), event(.hit, "other:/products:1")],
+        discovered: ["shop:/products/42:abcdef12", "shop:/products/42/x:abcdef12", "shop:/categories:0"])
     press(&state, .char("s"), .char("s"), .char("s"))  // by key
     let routes = render(state).lines[6...9].map { String($0.dropFirst(24).prefix(14)).trimmingSuffix() }
     #expect(routes == ["/categories", "/products/42/x", "/products/{id}", "/custom"], "keys outside the prefixes are not listed")
@@ -68,8 +74,9 @@ private func ttlText(_ state: DashboardState, row: Int = 6) -> String {
 
 @Test func serversAreThoseAnnouncingThemselves() {
     var state = makeState()
-    poll(&state, at: t0, events: [event(.hit, "shop:/a:1", server: "api-1"), event(.hit, "shop:/a:1", server: "api-9")],
-         servers: [presence("api-1"), presence("api-2", nearCacheMs: 1000, active: false)])
+    poll(
+        &state, at: t0, events: [event(.hit, "shop:/a:1", server: "api-1"), event(.hit, "shop:/a:1", server: "api-9")],
+        servers: [presence("api-1"), presence("api-2", nearCacheMs: 1000, active: false)])
     #expect(render(state).lines[1].contains("servers 2 (near 0/1)"), "events name servers; only announcements count them")
     poll(&state, at: t0 + 1000, servers: [presence("api-1"), presence("api-2", nearCacheMs: 1000, active: true)])
     #expect(render(state).lines[1].contains("servers 2 (near 1)"))

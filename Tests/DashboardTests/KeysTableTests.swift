@@ -1,5 +1,6 @@
-import Testing
 import CacheCore
+import Testing
+
 @testable import Dashboard
 
 /// a: 1 hit 0 misses, 30 s TTL; b: 5/5, 10 s; c: 3/1, 20 s.
@@ -69,8 +70,9 @@ private let columnTitles = "ROUTE           HITS  MISS HIT%     SIZE    TTL"
 
 @Test func ttlTotalFallsBackToRouteThenLargestSeen() {
     var state = makeState(routes: [RouteAnnouncement(method: "GET", pattern: "/products", prefix: "shop", ttlMs: 40_000)])
-    poll(&state, at: t0, events: [event(.fill, "shop:/other:1", route: "/other", ttlMs: 100_000)],
-         discovered: ["shop:/products:2", "shop:/categories:3"])
+    poll(
+        &state, at: t0, events: [event(.fill, "shop:/other:1", route: "/other", ttlMs: 100_000)],
+        discovered: ["shop:/products:2", "shop:/categories:3"])
     let details = ["shop:/products:2": KeyDetail(ttlMs: 20_000), "shop:/categories:3": KeyDetail(ttlMs: 25_000)]
     poll(&state, at: t0, details: details)
     let lines = render(state).lines

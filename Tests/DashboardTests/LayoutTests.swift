@@ -1,16 +1,19 @@
-import Testing
 import CacheCore
+import Testing
+
 @testable import Dashboard
 
 /// Two polls ten seconds apart: one miss+fill and one hit, then only counter growth.
 private func sampleState() -> DashboardState {
     var state = makeState(routes: [RouteAnnouncement(method: "GET", pattern: "/products", prefix: "shop", ttlMs: 60_000)])
     let servers = [presence("api-1"), presence("api-2", nearCacheMs: 1000, active: true)]
-    poll(&state, at: t0, totals: ["/products": counts(hits: 10, misses: 10)], events: [
-        event(.miss, "shop:/products:aaaaaaaa", route: "/products", latencyUs: 12_000, at: t0 - 500),
-        event(.fill, "shop:/products:aaaaaaaa", route: "/products", ttlMs: 60_000, at: t0 - 400),
-        event(.hit, "shop:/products/7:bbbbbbbb", route: "/products/{id}", latencyUs: 250, server: "api-2", at: t0 - 300),
-    ], servers: servers)
+    poll(
+        &state, at: t0, totals: ["/products": counts(hits: 10, misses: 10)],
+        events: [
+            event(.miss, "shop:/products:aaaaaaaa", route: "/products", latencyUs: 12_000, at: t0 - 500),
+            event(.fill, "shop:/products:aaaaaaaa", route: "/products", ttlMs: 60_000, at: t0 - 400),
+            event(.hit, "shop:/products/7:bbbbbbbb", route: "/products/{id}", latencyUs: 250, server: "api-2", at: t0 - 300),
+        ], servers: servers)
     poll(&state, at: t0 + 10_000, totals: ["/products": counts(hits: 19, misses: 11)], servers: servers)
     return state
 }
@@ -18,24 +21,25 @@ private func sampleState() -> DashboardState {
 @Test func wholeLayoutAt80x24() {
     let lines = render(sampleState()).lines
     let blank = String(repeating: " ", count: 29)
-    #expect(lines == [
-        "CacheScope  redis 127.0.0.1:6379 v7.2.4  UP  uptime 1h02m  mem 1.5MiB",
-        "ops/s 42  dbsize 2  clients 3  servers 2 (near 1)  mode embedded  refresh 1s",
-        "hit rate  10s 90.0%  60s 90.0%  all 63.3%       │ Redis-wide keyspace 75.0%",
-        "p50/p99   hit 250µs/250µs  miss 12ms/12ms       │ dashboard reads excluded: 7",
-        "hit% ▇\(blank)  req/s █\(blank) peak 1",
-        "KEY (2, by TTL)         ROUTE           HITS  MISS HIT%     SIZE    TTL",
-        "shop:/products:aaaaaaaa /products          0     1   0%        —    50s ███████░",
-        "shop:/products/7:bbbbb… /products/{id}     1     0 100%        —      —",
-        "", "", "", "", "", "", "", "",
-        "TIME (UTC)   EVENT      KEY                                 LATENCY SERVER",
-        "22:13:19.700 HIT        shop:/products/7:bbbbbbbb             250µs api-2",
-        "22:13:19.600 FILL       shop:/products:aaaaaaaa                 0µs api-1",
-        "22:13:19.500 MISS       shop:/products:aaaaaaaa                12ms api-1",
-        "", "",
-        "?:help q:quit i/I:invalidate w/W:warm /:filter s:sort p:pause L:load +/-:refresh",
-        "",
-    ])
+    #expect(
+        lines == [
+            "CacheScope  redis 127.0.0.1:6379 v7.2.4  UP  uptime 1h02m  mem 1.5MiB",
+            "ops/s 42  dbsize 2  clients 3  servers 2 (near 1)  mode embedded  refresh 1s",
+            "hit rate  10s 90.0%  60s 90.0%  all 63.3%       │ Redis-wide keyspace 75.0%",
+            "p50/p99   hit 250µs/250µs  miss 12ms/12ms       │ dashboard reads excluded: 7",
+            "hit% ▇\(blank)  req/s █\(blank) peak 1",
+            "KEY (2, by TTL)         ROUTE           HITS  MISS HIT%     SIZE    TTL",
+            "shop:/products:aaaaaaaa /products          0     1   0%        —    50s ███████░",
+            "shop:/products/7:bbbbb… /products/{id}     1     0 100%        —      —",
+            "", "", "", "", "", "", "", "",
+            "TIME (UTC)   EVENT      KEY                                 LATENCY SERVER",
+            "22:13:19.700 HIT        shop:/products/7:bbbbbbbb             250µs api-2",
+            "22:13:19.600 FILL       shop:/products:aaaaaaaa                 0µs api-1",
+            "22:13:19.500 MISS       shop:/products:aaaaaaaa                12ms api-1",
+            "", "",
+            "?:help q:quit i/I:invalidate w/W:warm /:filter s:sort p:pause L:load +/-:refresh",
+            "",
+        ])
 }
 
 @Test func rolesColourEventsSelectionAndBars() {
@@ -78,26 +82,27 @@ private func sampleState() -> DashboardState {
     let lines = render(state).lines
     let border = String(repeating: "─", count: 51)
     let box = lines[3...20].map { String($0.dropFirst(13).prefix(53)) }
-    #expect(box == [
-        "┌\(border)┐",
-        "│ CacheScope hotkeys                                │",
-        "│ ↑/↓ j/k      select key                           │",
-        "│ PgUp/PgDn    page     Home/End  first/last        │",
-        "│ i            invalidate selected key              │",
-        "│ I            invalidate keys matching a glob      │",
-        "│ w            warm selected key                    │",
-        "│ W            warm all known requests              │",
-        "│ /            filter keys (Enter apply, Esc clear) │",
-        "│ s            sort: TTL, hits, hit %, key          │",
-        "│ p            pause/resume the display             │",
-        "│ L            start/stop the demo load             │",
-        "│ + / -        refresh interval longer/shorter      │",
-        "│ ?            this help                            │",
-        "│ q            quit                                 │",
-        "│                                                   │",
-        "│ press any key to close                            │",
-        "└\(border)┘",
-    ])
+    #expect(
+        box == [
+            "┌\(border)┐",
+            "│ CacheScope hotkeys                                │",
+            "│ ↑/↓ j/k      select key                           │",
+            "│ PgUp/PgDn    page     Home/End  first/last        │",
+            "│ i            invalidate selected key              │",
+            "│ I            invalidate keys matching a glob      │",
+            "│ w            warm selected key                    │",
+            "│ W            warm all known requests              │",
+            "│ /            filter keys (Enter apply, Esc clear) │",
+            "│ s            sort: TTL, hits, hit %, key          │",
+            "│ p            pause/resume the display             │",
+            "│ L            start/stop the demo load             │",
+            "│ + / -        refresh interval longer/shorter      │",
+            "│ ?            this help                            │",
+            "│ q            quit                                 │",
+            "│                                                   │",
+            "│ press any key to close                            │",
+            "└\(border)┘",
+        ])
     #expect(press(&state, .char("q")).isEmpty, "the key that closes help does nothing else")
     #expect(!render(state).lines.joined().contains("hotkeys"))
 }

@@ -1,5 +1,6 @@
-import Testing
 import CacheCore
+import Testing
+
 @testable import Dashboard
 
 /// Three discovered keys, sorted by key so the row order is known.
@@ -82,8 +83,11 @@ private func stateWithKeys() -> DashboardState {
     #expect(press(&state, .char("+")) == [.setRefreshInterval(ms: 5000)])
     #expect(press(&state, .char("+")).isEmpty)
     #expect(render(state).lines[1].hasSuffix("refresh 5s"))
-    #expect(press(&state, .char("-"), .char("-"), .char("-")) == [.setRefreshInterval(ms: 2000), .setRefreshInterval(ms: 1000),
-                                                                    .setRefreshInterval(ms: 500)])
+    #expect(
+        press(&state, .char("-"), .char("-"), .char("-")) == [
+            .setRefreshInterval(ms: 2000), .setRefreshInterval(ms: 1000),
+            .setRefreshInterval(ms: 500),
+        ])
     #expect(press(&state, .char("-")) == [.setRefreshInterval(ms: 250)])
     #expect(press(&state, .char("-")).isEmpty)
     #expect(render(state).lines[1].hasSuffix("refresh 250ms"))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Dashboard
 
 @Test func sparklineScalesToMaximumAndPadsWithBlanks() {

@@ -1,8 +1,8 @@
 import Foundation
 import LoadGenerator
 import RedisClient
-import Testing
 import TestSupport
+import Testing
 
 /// `cachescope` in a real terminal: tmux runs it, send-keys types, capture-pane reads the screen.
 @Suite(.serialized) struct DashboardTmuxTests {
@@ -12,7 +12,8 @@ import TestSupport
         try await withRedis { redis in
             let port = Binary.freePort()
             let database = TestServer.temporaryDatabase()
-            let command = "\(Binary.path) --port \(port) --db \(database) --redis \(redis.endpoint) --no-warm --origin-delay 0 --log-file \(database).log; echo EXIT=$?; sleep 20"
+            let command =
+                "\(Binary.path) --port \(port) --db \(database) --redis \(redis.endpoint) --no-warm --origin-delay 0 --log-file \(database).log; echo EXIT=$?; sleep 20"
             try await tmux.start(command)
             defer { tmux.kill() }
             #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
@@ -29,7 +30,9 @@ import TestSupport
             #expect(text.contains("FILL"))
 
             try await tmux.send("i")
-            text = try await tmux.waitForScreen { !$0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("invalidated") }
+            text = try await tmux.waitForScreen {
+                !$0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("invalidated")
+            }
             #expect(!text.split(separator: "\n").contains { $0.hasPrefix(key) })
             #expect(text.contains("invalidated 1 key"))
             let probe = RedisPipeline(endpoint: redis.endpoint, name: "probe", options: .background)
@@ -37,7 +40,9 @@ import TestSupport
             #expect(try await probe.send(RedisCommand("EXISTS", key)) == .integer(0))
 
             try await tmux.send("W")
-            text = try await tmux.waitForScreen { $0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("WARM") }
+            text = try await tmux.waitForScreen {
+                $0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("WARM")
+            }
             #expect(text.split(separator: "\n").contains { $0.hasPrefix(key) })
             #expect(text.contains("WARM"))
             #expect(try await probe.send(RedisCommand("EXISTS", key)) == .integer(1))
@@ -60,13 +65,18 @@ import TestSupport
         try await withRedis { redis in
             let port = Binary.freePort()
             let database = TestServer.temporaryDatabase()
-            let server = try ChildProcess(path: Binary.path, arguments: [
-                "serve", "--port", String(port), "--db", database, "--redis", "\(redis.endpoint)", "--no-warm", "--origin-delay", "0",
-                "--near-cache", "1s"],
+            let server = try ChildProcess(
+                path: Binary.path,
+                arguments: [
+                    "serve", "--port", String(port), "--db", database, "--redis", "\(redis.endpoint)", "--no-warm",
+                    "--origin-delay", "0",
+                    "--near-cache", "1s",
+                ],
                 outputPath: "\(database).serve.log")
             defer { Task { await server.terminate() } }
             #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
-            let command = "\(Binary.path) watch --redis \(redis.endpoint) --log-file \(database).watch.log; echo EXIT=$?; sleep 20"
+            let command =
+                "\(Binary.path) watch --redis \(redis.endpoint) --log-file \(database).watch.log; echo EXIT=$?; sleep 20"
             try await tmux.start(command)
             defer { tmux.kill() }
 
@@ -94,7 +104,9 @@ import TestSupport
             text = try await tmux.waitForScreen { $0.contains("invalidated 1 key") }
             #expect(text.contains("invalidated 1 key"))
             try await tmux.send("W")
-            text = try await tmux.waitForScreen { $0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("WARM") }
+            text = try await tmux.waitForScreen {
+                $0.split(separator: "\n").contains { $0.hasPrefix(key) } && $0.contains("WARM")
+            }
             #expect(text.contains("WARM"))  // warmed by the server, published by it, read back by watch
             text = try await tmux.waitForScreen { $0.contains("(via http://127.0.0.1:\(port))") }
             // The three default targets, all cold: the server ran with --no-warm and `i` removed the one filled.

@@ -2,8 +2,8 @@ import CacheProtocol
 import Foundation
 import LoadGenerator
 import RedisClient
-import Testing
 import TestSupport
+import Testing
 
 /// `cachescope-example`, the smallest app on CacheScopeKit, run as a user runs it, and watched by
 /// `cachescope watch --prefix example` in a real terminal.
@@ -14,8 +14,9 @@ import TestSupport
         try await withRedis { redis in
             let port = Binary.freePort()
             let log = Scratch.path("example-\(UUID().uuidString).log")
-            let app = try ChildProcess(path: Binary.examplePath, arguments: ["--port", String(port), "--redis", "\(redis.endpoint)"],
-                                       outputPath: log)
+            let app = try ChildProcess(
+                path: Binary.examplePath, arguments: ["--port", String(port), "--redis", "\(redis.endpoint)"],
+                outputPath: log)
             defer { Task { await app.terminate() } }
             let base = "http://127.0.0.1:\(port)"
             #expect(await Binary.waitUntilServing(base + "/health"))
@@ -40,7 +41,8 @@ import TestSupport
             }
             #expect(eventsPublished, "miss, fill and hit of the key are in the stream")
 
-            let command = "\(Binary.path) watch --redis \(redis.endpoint) --prefix example --log-file \(log).watch; echo EXIT=$?; sleep 20"
+            let command =
+                "\(Binary.path) watch --redis \(redis.endpoint) --prefix example --log-file \(log).watch; echo EXIT=$?; sleep 20"
             try await tmux.start(command)
             defer { tmux.kill() }
             let text = try await tmux.waitForScreen { screen in

@@ -1,7 +1,7 @@
 import Foundation
 import RedisClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct LoadCommandTests {
     /// `load --duration 0` runs until Ctrl-C, and Ctrl-C still prints the total, with the requests
@@ -9,10 +9,12 @@ import TestSupport
     @Test func ctrlCEndsAnOpenEndedRunWithItsTotal() async throws {
         try await withServer { server, _ in
             let log = Scratch.path("load-\(UUID().uuidString).log")
-            let child = try ChildProcess(path: Binary.path, arguments: ["load", "--url", server.baseURL, "--duration", "0"],
-                                         outputPath: log)
+            let child = try ChildProcess(
+                path: Binary.path, arguments: ["load", "--url", server.baseURL, "--duration", "0"],
+                outputPath: log)
             let deadline = ContinuousClock.now + .seconds(10)
-            while !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("rps ") && ContinuousClock.now < deadline {
+            while !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("rps ") && ContinuousClock.now < deadline
+            {
                 try await Task.sleep(for: .milliseconds(50))  // running: the first one-second line is out
             }
             child.signal(SIGINT)

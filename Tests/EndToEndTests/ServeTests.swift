@@ -1,8 +1,8 @@
 import Foundation
 import LoadGenerator
 import RedisClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ServeTests {
     @Test func sigtermStopsTheServerWithExitZero() async throws {
@@ -10,8 +10,11 @@ import TestSupport
             let port = Binary.freePort()
             let database = TestServer.temporaryDatabase()
             let log = Scratch.path("serve-\(port).log")
-            let child = try ChildProcess(path: Binary.path, arguments: [
-                "serve", "--port", String(port), "--db", database, "--redis", "\(redis.endpoint)", "--origin-delay", "0"],
+            let child = try ChildProcess(
+                path: Binary.path,
+                arguments: [
+                    "serve", "--port", String(port), "--db", database, "--redis", "\(redis.endpoint)", "--origin-delay", "0",
+                ],
                 outputPath: log)
             #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
             let client = HTTPClient()
@@ -33,9 +36,13 @@ import TestSupport
     @Test func sigtermDuringStartUpExitsZero() async throws {
         try await withRedis { redis in
             let log = Scratch.path("startup-\(UUID().uuidString).log")
-            let child = try ChildProcess(path: Binary.path, arguments: [
-                "serve", "--port", String(Binary.freePort()), "--db", TestServer.temporaryDatabase(), "--redis", "\(redis.endpoint)",
-                "--origin-delay", "2s"], outputPath: log)
+            let child = try ChildProcess(
+                path: Binary.path,
+                arguments: [
+                    "serve", "--port", String(Binary.freePort()), "--db", TestServer.temporaryDatabase(), "--redis",
+                    "\(redis.endpoint)",
+                    "--origin-delay", "2s",
+                ], outputPath: log)
             let deadline = ContinuousClock.now + .seconds(10)
             var output = ""
             while !output.contains("Redis connection up") && ContinuousClock.now < deadline {
@@ -68,7 +75,8 @@ import TestSupport
         // A port something else holds (here a Redis): the bind fails, and the error says which flags to change.
         try await withRedis { redis in
             guard case .tcp(_, let busy) = redis.endpoint.address else { return }
-            try await expectUsageError(setUp + ["--db", TestServer.temporaryDatabase(), "--no-warm", "--port", String(busy)], naming: "--port")
+            try await expectUsageError(
+                setUp + ["--db", TestServer.temporaryDatabase(), "--no-warm", "--port", String(busy)], naming: "--port")
         }
     }
 

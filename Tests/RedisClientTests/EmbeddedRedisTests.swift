@@ -30,6 +30,8 @@ import Testing
 
         await orphan.stop()
         await live.stop()
-        if case .unixSocket(let nextPath) = next { try? FileManager.default.removeItem(at: URL(fileURLWithPath: nextPath).deletingLastPathComponent()) }
+        if case .unixSocket(let nextPath) = next {
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: nextPath).deletingLastPathComponent())
+        }
     }
 }

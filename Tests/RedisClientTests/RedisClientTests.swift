@@ -1,9 +1,10 @@
 import Foundation
 import NIOPosix
 import Synchronization
-import Testing
-@testable import RedisClient
 import TestSupport
+import Testing
+
+@testable import RedisClient
 
 @Suite struct RedisClientTests {
     /// An event loop of its own for the timing tests: in this process every other test's HTTP
@@ -47,7 +48,8 @@ import TestSupport
 
     @Test func pipelineAnswersConcurrentCallersInOrder() async throws {
         try await withRedis { redis in
-            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .background)  // ordering, not timing, is under test
+            // Ordering, not timing, is under test.
+            let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .background)
             defer { pipeline.stop() }
             let total = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<500 { group.addTask { try await pipeline.send(RedisCommand("INCR", "counter")).int ?? 0 } }
@@ -82,7 +84,9 @@ import TestSupport
             }
             let delivered = await published.value
             let deadline = ContinuousClock.now + .seconds(5)
-            while received.withLock({ $0 }) < delivered && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            while received.withLock({ $0 }) < delivered && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             #expect(received.withLock { $0 } == delivered)
             subscriber.stop()
             publisher.stop()
@@ -90,7 +94,9 @@ import TestSupport
     }
 
     @Test func encodesCommandsAsRESP() {
-        let bytes = RedisCommand.encode([RedisCommand("GET", "k"), RedisCommand(arguments: [Array("SET".utf8), [], [0, 13, 10]])])
+        let bytes = RedisCommand.encode([
+            RedisCommand("GET", "k"), RedisCommand(arguments: [Array("SET".utf8), [], [0, 13, 10]]),
+        ])
         #expect(bytes == Array("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*3\r\n$3\r\nSET\r\n$0\r\n\r\n$3\r\n\0\r\n\r\n".utf8))
     }
 
@@ -101,12 +107,15 @@ import TestSupport
             let pipeline = RedisPipeline(endpoint: endpoint, name: "test", options: .background)
             defer { pipeline.stop() }
             let large = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }  // arrives in many reads
-            let replies = try await pipeline.send([RedisCommand(arguments: [Array("SET".utf8), Array("big".utf8), large]),
-                                                   RedisCommand("GET", "big")])
+            let replies = try await pipeline.send([
+                RedisCommand(arguments: [Array("SET".utf8), Array("big".utf8), large]),
+                RedisCommand("GET", "big"),
+            ])
             #expect(replies == [.status("OK"), .bulk(large)])
             let direct = RedisPipeline(endpoint: redis.endpoint, name: "direct", options: .background)  // database 0
             defer { direct.stop() }
-            #expect(try await direct.send([RedisCommand("EXISTS", "big"), RedisCommand("SELECT", "3"), RedisCommand("STRLEN", "big")])
+            #expect(
+                try await direct.send([RedisCommand("EXISTS", "big"), RedisCommand("SELECT", "3"), RedisCommand("STRLEN", "big")])
                     == [.integer(0), .status("OK"), .integer(1 << 20)])
         }
     }
@@ -118,7 +127,8 @@ import TestSupport
             let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .requestPath, on: Self.quietLoop)
             defer { pipeline.stop() }
             try await pipeline.call("PING")
-            let busy = "local s = redis.call('TIME') repeat local n = redis.call('TIME') until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 25000 return 1"
+            let busy =
+                "local s = redis.call('TIME') repeat local n = redis.call('TIME') until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 25000 return 1"
             let clock = ContinuousClock()
             let start = clock.now
             let outcomes = await withTaskGroup(of: Bool.self) { group in
@@ -154,14 +164,18 @@ import TestSupport
                 let elapsed = await clock.measure {
                     await #expect(throws: (any Error).self) { try await pipeline.call("GET", "k") }
                 }
-                #expect(elapsed < .milliseconds(400))  // fails at once, never waits for a reconnect (generous for a loaded CI machine)
+                // Fails at once, never waits for a reconnect (generous for a loaded CI machine).
+                #expect(elapsed < .milliseconds(400))
             }
             #expect(!pipeline.isUp)
             try await redis.start()
             let recovered = clock.now
             var answered = false
             while clock.now - recovered < .seconds(2) {
-                if (try? await pipeline.call("PING")) != nil { answered = true; break }
+                if (try? await pipeline.call("PING")) != nil {
+                    answered = true
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(20))
             }
             #expect(answered)

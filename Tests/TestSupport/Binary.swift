@@ -6,7 +6,8 @@ import RedisClient
 public enum Binary {
     public static var path: String {
         if let path = ProcessInfo.processInfo.environment["CACHESCOPE_BIN"], !path.isEmpty { return path }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/cachescope").path
     }
 

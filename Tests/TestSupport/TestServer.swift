@@ -23,8 +23,10 @@ public final class TestServer: Sendable {
         self.running = running
     }
 
-    public static func start(redis endpoint: RedisEndpoint, databasePath: String? = nil,
-                             configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+    public static func start(
+        redis endpoint: RedisEndpoint, databasePath: String? = nil,
+        configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws -> TestServer {
         var configuration = ServerConfiguration()
         configuration.cache.port = 0
         configuration.cache.redis = endpoint
@@ -49,7 +51,9 @@ public final class TestServer: Sendable {
 
     public func get(_ path: String) async throws -> HTTPClient.Response { try await client.get(baseURL + path) }
 
-    public func send(_ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]) async throws -> HTTPClient.Response {
+    public func send(
+        _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]
+    ) async throws -> HTTPClient.Response {
         try await client.send(method, baseURL + path, body: json.map { Data($0.utf8) }, headers: headers)
     }
 
@@ -62,8 +66,10 @@ public final class TestServer: Sendable {
 }
 
 /// Runs `body` against a fresh Redis and a fresh server; both are stopped afterwards.
-public func withServer(configure: @escaping (inout ServerConfiguration) -> Void = { _ in },
-                       _ body: (TestServer, EmbeddedRedis) async throws -> Void) async throws {
+public func withServer(
+    configure: @escaping (inout ServerConfiguration) -> Void = { _ in },
+    _ body: (TestServer, EmbeddedRedis) async throws -> Void
+) async throws {
     try await withRedis { redis in
         let server = try await TestServer.start(redis: redis.endpoint, configure: configure)
         do {

@@ -40,6 +40,9 @@ public struct Tmux: Sendable {
     }
 
     public func kill() {
-        Task { [session] in _ = try? await ChildProcess(path: "/usr/bin/tmux", arguments: ["kill-session", "-t", session]).wait(timeout: .seconds(5)) }
+        Task { [session] in
+            _ = try? await ChildProcess(path: "/usr/bin/tmux", arguments: ["kill-session", "-t", session]).wait(
+                timeout: .seconds(5))
+        }
     }
 }

@@ -2,11 +2,12 @@ import Foundation
 import RedisClient
 import Testing
 
-/// Runs `body` with a private redis-server on a random port, stopped afterwards.
+/// Runs `body` with a private redis-server on a random port, stopped afterwards. The ports lie
+/// below the kernel's ephemeral range, so they never collide with `Binary.freePort()`.
 public func withRedis(_ body: (EmbeddedRedis) async throws -> Void) async throws {
     var started: EmbeddedRedis?
     for _ in 0..<20 where started == nil {
-        let redis = EmbeddedRedis(listen: .port(Int.random(in: 20_000...45_000)))
+        let redis = EmbeddedRedis(listen: .port(Int.random(in: 20_000...32_000)))
         if (try? await redis.start()) != nil { started = redis }
     }
     let redis = try #require(started, "no free port for a test redis-server")
@@ -18,4 +19,3 @@ public func withRedis(_ body: (EmbeddedRedis) async throws -> Void) async throws
     }
     await redis.stop()
 }
-
