@@ -203,9 +203,6 @@ import Testing
 
 /// Waits until an origin load is in flight (and its query has had time to run).
 func waitForLoadInFlight(_ server: TestServer) async throws {
-    let deadline = ContinuousClock.now + .seconds(5)
-    while server.server.cache.responses.flights.inFlight == 0 && ContinuousClock.now < deadline {
-        try await Task.sleep(for: .milliseconds(5))
-    }
+    await waitUntil(every: .milliseconds(5)) { server.server.cache.responses.flights.inFlight > 0 }
     try await Task.sleep(for: .milliseconds(50))
 }

@@ -88,7 +88,7 @@ import Testing
     /// client reaches this server through tracking, so the next request is a MISS.
     @Test func repeatedHitsSkipRedisUntilAnotherClientChangesTheKey() async throws {
         try await withServer(configure: { $0.cache.nearCacheMaxAge = .seconds(30) }) { server, _ in
-            try await waitUntil { server.server.cache.near?.isEnabled == true }
+            #expect(await waitUntil { server.server.cache.near?.isEnabled == true })
             #expect(try await server.get("/products").header("X-Cache") == "MISS")
             let key = "shop:/products:e3b0c442"
             var hits = 0
@@ -97,11 +97,11 @@ import Testing
             // hit from Redis is not kept: hit until it is), or a heartbeat's echo after the lease
             // (then hits read Redis until the next one). One of a few rounds must skip Redis entirely.
             for _ in 0..<5 where !servedFromMemory {
-                let deadline = ContinuousClock.now + .seconds(5)
-                repeat {
+                try await waitUntil(every: .zero) { () async throws -> Bool in
                     #expect(try await server.get("/products").header("X-Cache") == "HIT")
                     hits += 1
-                } while server.server.cache.near?.body(for: key) == nil && ContinuousClock.now < deadline
+                    return server.server.cache.near?.body(for: key) != nil
+                }
                 let getsBefore = try await redisGets(server.redis)
                 let round = Int.random(in: 5...15)
                 for _ in 0..<round { #expect(try await server.get("/products").header("X-Cache") == "HIT") }
@@ -114,7 +114,7 @@ import Testing
             #expect(near?["max_age_ms"] as? Int == 30_000)
 
             _ = try await server.redis.call("UNLINK", key)  // as another server or the dashboard would
-            try await waitUntil { server.server.cache.near?.body(for: key) == nil }
+            #expect(await waitUntil { server.server.cache.near?.body(for: key) == nil })
             #expect(try await server.get("/products").header("X-Cache") == "MISS")
             await server.stop()
             #expect(server.server.cache.recorder.totals["/products"]?.hits == hits)  // near hits are counted as hits
@@ -123,7 +123,7 @@ import Testing
 
     @Test func aWriteHereIsSeenAtOnceAndRedisLossTurnsItOff() async throws {
         try await withServer(configure: { $0.cache.nearCacheMaxAge = .seconds(30) }) { server, redis in
-            try await waitUntil { server.server.cache.near?.isEnabled == true }
+            #expect(await waitUntil { server.server.cache.near?.isEnabled == true })
             _ = try await server.get("/products")
             #expect(try await server.get("/products").header("X-Cache") == "HIT")
             let created = try await server.send("POST", "/products", json: #"{"name": "Near", "price": 1}"#)
@@ -133,7 +133,7 @@ import Testing
             #expect(listing.json["count"] as? Int == 6)
 
             await redis.stop()
-            try await waitUntil { server.server.cache.near?.isEnabled == false }
+            #expect(await waitUntil { server.server.cache.near?.isEnabled == false })
             #expect(try await server.get("/products").header("X-Cache") == "BYPASS")
             await server.stop()
         }
@@ -146,7 +146,7 @@ import Testing
     @Test func aWriteOnOneServerIsSeenAtOnceByAnother() async throws {
         try await withServer { b, redis in
             let a = try await TestServer.start(redis: redis.endpoint, databasePath: b.server.configuration.databasePath)
-            try await waitUntil { a.server.cache.near?.isEnabled == true && b.server.cache.near?.isEnabled == true }
+            #expect(await waitUntil { a.server.cache.near?.isEnabled == true && b.server.cache.near?.isEnabled == true })
             let keys = try ["/products", "/products/1"].map { try b.server.cache.routes.resolve(target: $0).key.description }
             for round in 1...10 {
                 try await fillNearCache(of: b, with: ["/products", "/products/1"])
@@ -166,7 +166,7 @@ import Testing
     /// has not registered for the membership window, writes no longer wait for it.
     @Test func aSilentNearCacheIsWaitedOutForItsLease() async throws {
         try await withServer { server, _ in
-            try await waitUntil { server.server.cache.near?.isEnabled == true }
+            #expect(await waitUntil { server.server.cache.near?.isEnabled == true })
             // Its heartbeats, as the server's own beat script registers them, by Redis's clock.
             let heartbeats = Task {
                 let register = RedisCommand(
@@ -199,11 +199,11 @@ import Testing
     /// cache empties and stops, then comes back on a new subscription that fences reach again.
     @Test func aKilledSubscriptionTurnsTheNearCacheOffUntilItIsBack() async throws {
         try await withServer { server, _ in
-            try await waitUntil { server.server.cache.near?.isEnabled == true }
+            #expect(await waitUntil { server.server.cache.near?.isEnabled == true })
             try await fillNearCache(of: server, with: ["/products"])
             _ = try await server.redis.call("CLIENT", "KILL", "TYPE", "pubsub")
-            try await waitUntil { server.server.cache.near?.count == 0 }
-            try await waitUntil { server.server.cache.near?.isEnabled == true }
+            #expect(await waitUntil { server.server.cache.near?.count == 0 })
+            #expect(await waitUntil { server.server.cache.near?.isEnabled == true })
             try await fillNearCache(of: server, with: ["/products"])
             let other = try await TestServer.start(
                 redis: server.server.configuration.cache.redis,
@@ -217,13 +217,13 @@ import Testing
 
     /// Requests `paths` on `server` until each is kept in its near cache.
     func fillNearCache(of server: TestServer, with paths: [String]) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
         for path in paths {
             let key = try server.server.cache.routes.resolve(target: path).key.description
-            repeat {
+            let kept = try await waitUntil(every: .zero) { () async throws -> Bool in
                 _ = try await server.get(path)
-            } while server.server.cache.near?.body(for: key) == nil && ContinuousClock.now < deadline
-            #expect(server.server.cache.near?.body(for: key) != nil)
+                return server.server.cache.near?.body(for: key) != nil
+            }
+            #expect(kept)
         }
     }
 
@@ -231,11 +231,5 @@ import Testing
         let stats = try await redis.send(RedisCommand("INFO", "commandstats")).string ?? ""
         let line = stats.split(separator: "\r\n").first { $0.hasPrefix("cmdstat_get:") } ?? ""
         return line.split(separator: ",").first.flatMap { Int($0.split(separator: "=").last ?? "") } ?? 0
-    }
-
-    func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(condition())
     }
 }

@@ -16,11 +16,10 @@ import Testing
             func announced() async throws -> ServerPresence? {
                 Announcements.presence(id: id, from: try await server.redis.send(RedisCommand("HGETALL", schema.server(id))))
             }
-            let deadline = ContinuousClock.now + .seconds(5)
-            var presence = try await announced()
-            while presence?.nearCacheActive != true && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
+            var presence: ServerPresence?
+            try await waitUntil(every: .milliseconds(50)) {
                 presence = try await announced()
+                return presence?.nearCacheActive == true
             }
             #expect(presence?.url == server.baseURL, "the port actually bound, not the 0 asked for")
             #expect(presence?.nearCacheMs == 1500)

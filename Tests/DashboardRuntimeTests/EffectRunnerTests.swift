@@ -25,19 +25,14 @@ import Testing
                 ServerPresence(id: "live", url: server.baseURL, startedMs: 3),
             ])
             runner.perform(.warmAll)
-            let deadline = ContinuousClock.now + .seconds(10)
-            while reports.withLock({ $0.isEmpty }) && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            await waitUntil(timeout: .seconds(10)) { !reports.withLock { $0.isEmpty } }
             let report = reports.withLock { $0.first } ?? ""
             #expect(report.hasSuffix("(via \(server.baseURL))"), "\(report)")
             #expect(report.contains("warmed 3 targets"), "the test server starts cold: \(report)")
 
             runner.serversAnnounced([ServerPresence(id: "refuses", url: server.baseURL, startedMs: 1, admin: .token)])
             runner.perform(.warmAll)  // no token here: nobody to ask
-            while reports.withLock({ $0.count < 2 }) && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            await waitUntil(timeout: .seconds(10)) { reports.withLock { $0.count >= 2 } }
             #expect(reports.withLock { $0.last }?.hasPrefix("re-warm needs a server") == true)
         }
     }

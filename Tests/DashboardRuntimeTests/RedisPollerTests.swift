@@ -133,10 +133,9 @@ import Testing
         try await second.start()
         defer { Task { await second.stop() } }
         var after: PollResult?
-        let deadline = ContinuousClock.now + .seconds(5)
-        while after == nil && ContinuousClock.now < deadline {
+        await waitUntil(every: .milliseconds(100)) {
             after = try? await poller.poll(visibleKeys: ["shop:/a:1"], nowMs: 2000)
-            if after == nil { try await Task.sleep(for: .milliseconds(100)) }
+            return after != nil
         }
         let restarted = try #require(after)
         #expect(restarted.redisRestarted)

@@ -12,10 +12,9 @@ import Testing
             let child = try ChildProcess(
                 path: Binary.path, arguments: ["load", "--url", server.baseURL, "--duration", "0"],
                 outputPath: log)
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("rps ") && ContinuousClock.now < deadline
-            {
-                try await Task.sleep(for: .milliseconds(50))  // running: the first one-second line is out
+            // Running: the first one-second line is out.
+            await waitUntil(timeout: .seconds(10), every: .milliseconds(50)) {
+                ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("rps ")
             }
             child.signal(SIGINT)
             let code = await child.wait(timeout: .seconds(10))

@@ -43,11 +43,10 @@ import Testing
                     "\(redis.endpoint)",
                     "--origin-delay", "2s",
                 ], outputPath: log)
-            let deadline = ContinuousClock.now + .seconds(10)
             var output = ""
-            while !output.contains("Redis connection up") && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
+            await waitUntil(timeout: .seconds(10)) {
                 output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                return output.contains("Redis connection up")
             }
             child.signal(SIGTERM)  // warm-up is loading with a 2 s origin delay: not listening yet
             let code = await child.wait(timeout: .seconds(8))

@@ -1,5 +1,6 @@
 import Foundation
 import RedisClient
+import TestSupport
 import Testing
 
 @Suite struct EmbeddedRedisTests {
@@ -20,10 +21,7 @@ import Testing
         try "\(gone.pid)".write(to: folder.appendingPathComponent("owner"), atomically: true, encoding: .utf8)
 
         let next = try await EmbeddedRedis.privateSocket()
-        let deadline = ContinuousClock.now + .seconds(5)
-        while await EmbeddedRedis.answers(orphan.endpoint) && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        await waitUntil(every: .milliseconds(50)) { await !EmbeddedRedis.answers(orphan.endpoint) }
         #expect(await !EmbeddedRedis.answers(orphan.endpoint))
         #expect(!FileManager.default.fileExists(atPath: folder.path))
         #expect(await EmbeddedRedis.answers(live.endpoint))

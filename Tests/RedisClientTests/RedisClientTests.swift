@@ -83,10 +83,7 @@ import Testing
                 #expect(replies.map { $0.elements.prefix(2).map { $0.string ?? "" } } == channels.map { ["subscribe", $0] })
             }
             let delivered = await published.value
-            let deadline = ContinuousClock.now + .seconds(5)
-            while received.withLock({ $0 }) < delivered && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            await waitUntil { received.withLock { $0 } >= delivered }
             #expect(received.withLock { $0 } == delivered)
             subscriber.stop()
             publisher.stop()
@@ -146,8 +143,7 @@ import Testing
             let pipeline = RedisPipeline(endpoint: redis.endpoint, name: "test", options: .background)
             defer { pipeline.stop() }
             try await pipeline.call("CONFIG", "SET", "timeout", "1")  // Redis closes clients idle for over 1 s
-            let deadline = ContinuousClock.now + .seconds(5)
-            while pipeline.isUp && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            await waitUntil { !pipeline.isUp }
             #expect(!pipeline.isUp)
             #expect(try await pipeline.call("PING") == .status("PONG"))  // no back-off: nothing was wrong
         }
