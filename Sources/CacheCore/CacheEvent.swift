@@ -30,6 +30,8 @@ public struct CacheEvent: Sendable, Equatable {
     /// The canonical request that produced the entry, like `/products?featured=true`
     /// (fill and warm only): what lets any server re-warm a key it never filled.
     public var request: String?
+    /// The HTTP status of the cached response when it is not 200 (a cached 404; hit and fill only).
+    public var status: Int?
     /// The instance that recorded it.
     public var server: String
     /// Wall-clock time in Unix milliseconds.
@@ -37,7 +39,7 @@ public struct CacheEvent: Sendable, Equatable {
 
     public init(
         outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil, latencyUs: Int = 0,
-        deleted: Int? = nil, request: String? = nil, server: String, timestampMs: Int64
+        deleted: Int? = nil, request: String? = nil, status: Int? = nil, server: String, timestampMs: Int64
     ) {
         self.outcome = outcome
         self.key = key
@@ -46,9 +48,13 @@ public struct CacheEvent: Sendable, Equatable {
         self.latencyUs = latencyUs
         self.deleted = deleted
         self.request = request
+        self.status = status
         self.server = server
         self.timestampMs = timestampMs
     }
+
+    /// A hit or fill of a cached error response (negative caching).
+    public var isNegative: Bool { status.map { $0 != 200 } ?? false }
 
     /// The stream entry's field/value pairs, in a fixed order.
     public var streamFields: [(String, String)] {
@@ -57,6 +63,7 @@ public struct CacheEvent: Sendable, Equatable {
         fields.append(("latency_us", String(latencyUs)))
         if let deleted { fields.append(("deleted", String(deleted))) }
         if let request { fields.append(("request", request)) }
+        if let status { fields.append(("status", String(status))) }
         fields.append(("server", server))
         fields.append(("ts_ms", String(timestampMs)))
         return fields
@@ -70,7 +77,7 @@ public struct CacheEvent: Sendable, Equatable {
         self.init(
             outcome: outcome, key: key, route: fields["route"] ?? "",
             ttlMs: fields["ttl_ms"].flatMap { Int($0) }, latencyUs: fields["latency_us"].flatMap { Int($0) } ?? 0,
-            deleted: fields["deleted"].flatMap { Int($0) }, request: fields["request"], server: fields["server"] ?? "",
-            timestampMs: ts)
+            deleted: fields["deleted"].flatMap { Int($0) }, request: fields["request"],
+            status: fields["status"].flatMap { Int($0) }, server: fields["server"] ?? "", timestampMs: ts)
     }
 }

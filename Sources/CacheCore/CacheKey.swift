@@ -6,16 +6,31 @@ public struct CachePolicy: Sendable, Equatable {
     public let ttl: Duration
     /// Up to this fraction of `ttl` is added at random, so entries filled together do not expire together.
     public let jitter: Double
+    /// How long a 404 is kept (negative caching); zero: 404s are not stored.
+    public let negativeTTL: Duration
 
-    public init(route: String, prefix: String, ttl: Duration, jitter: Double = 0) {
+    public init(route: String, prefix: String, ttl: Duration, jitter: Double = 0, negativeTTL: Duration = .zero) {
         self.route = route
         self.prefix = prefix
         self.ttl = ttl
         self.jitter = jitter
+        self.negativeTTL = negativeTTL
     }
 
-    /// The TTL for one fill, in milliseconds: `ttl` plus a random share of at most `jitter × ttl`.
-    public func ttlMilliseconds(random unit: Double) -> Int {
+    /// How long to store a response of `status`, in milliseconds; nil when it is not stored: only
+    /// 200s are, and 404s while `negativeTTL` is set (jitter applies to both).
+    public func ttlMilliseconds(forStatus status: Int, random unit: Double) -> Int? {
+        switch status {
+        case 200: ttlMilliseconds(random: unit)
+        case 404 where negativeTTL > .zero: Self.milliseconds(negativeTTL, jitter: jitter, random: unit)
+        default: nil
+        }
+    }
+
+    /// The TTL for one fill of a 200, in milliseconds: `ttl` plus a random share of at most `jitter × ttl`.
+    public func ttlMilliseconds(random unit: Double) -> Int { Self.milliseconds(ttl, jitter: jitter, random: unit) }
+
+    private static func milliseconds(_ ttl: Duration, jitter: Double, random unit: Double) -> Int {
         let base = Double(ttl.components.seconds) * 1000 + Double(ttl.components.attoseconds) / 1e15
         return Int((base * (1 + jitter * min(max(unit, 0), 1))).rounded(.down))
     }

@@ -34,7 +34,13 @@ public struct CanonicalQuery: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// First 8 hex digits of SHA-256 of the canonical text (the empty query gives `e3b0c442`).
-    public var hash8: String { SHA256.hex(description, length: 8) }
+    public var hash8: String {
+        let text = description
+        return text.isEmpty ? Self.emptyHash8 : SHA256.hex(text, length: 8)
+    }
+
+    /// Most cached requests have no query: their hash is computed once.
+    private static let emptyHash8 = SHA256.hex("", length: 8)
 
     static func decode(_ text: Substring) -> String {
         var bytes: [UInt8] = []

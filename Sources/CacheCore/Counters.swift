@@ -3,11 +3,13 @@ public enum CounterField: String, Sendable, CaseIterable {
     case hits, misses, coalesced, fills
     case originFetches = "origin_fetches"
     case bypasses
+    /// Hits answered with a cached 404 (also counted in `hits`).
+    case negativeHits = "negative_hits"
 }
 
 /// Counts per route and per key for one route, as added up between two publishes.
 public struct RouteCounts: Sendable, Equatable {
-    public var hits = 0, misses = 0, coalesced = 0, fills = 0, originFetches = 0, bypasses = 0
+    public var hits = 0, misses = 0, coalesced = 0, fills = 0, originFetches = 0, bypasses = 0, negativeHits = 0
 
     public init() {}
 
@@ -20,6 +22,7 @@ public struct RouteCounts: Sendable, Equatable {
             case .fills: fills
             case .originFetches: originFetches
             case .bypasses: bypasses
+            case .negativeHits: negativeHits
             }
         }
         set {
@@ -30,6 +33,7 @@ public struct RouteCounts: Sendable, Equatable {
             case .fills: fills = newValue
             case .originFetches: originFetches = newValue
             case .bypasses: bypasses = newValue
+            case .negativeHits: negativeHits = newValue
             }
         }
     }
@@ -49,9 +53,11 @@ public struct RouteCounts: Sendable, Equatable {
     public var isZero: Bool { self == RouteCounts() }
 
     /// What an outcome adds. A coalesced lookup was answered with `X-Cache: MISS`, so it counts as a miss too.
-    public mutating func record(_ outcome: CacheOutcome) {
+    public mutating func record(_ outcome: CacheOutcome, negative: Bool = false) {
         switch outcome {
-        case .hit: hits += 1
+        case .hit:
+            hits += 1
+            if negative { negativeHits += 1 }
         case .miss:
             misses += 1
             originFetches += 1
@@ -84,9 +90,9 @@ public struct EventBatch: Sendable {
 
     public mutating func record(_ event: CacheEvent) {
         if event.outcome != .invalidate {
-            routes[event.route, default: RouteCounts()].record(event.outcome)
+            routes[event.route, default: RouteCounts()].record(event.outcome, negative: event.isNegative)
             if event.outcome != .bypass {
-                keys[event.key, default: RouteCounts()].record(event.outcome)
+                keys[event.key, default: RouteCounts()].record(event.outcome, negative: event.isNegative)
             }
         }
         if events.count < eventLimit {

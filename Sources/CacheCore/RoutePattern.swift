@@ -37,19 +37,29 @@ public struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The captured values if `path` matches, else nil: `/products/{id}` on `/products/7` → `["id": "7"]`.
-    public func match(_ path: some StringProtocol) -> [String: String]? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        guard path.hasPrefix("/"), parts.count == segments.count || (segments.isEmpty && parts == [""]) else { return nil }
+    /// On the request path for every cached GET: it walks the UTF-8 bytes once and allocates only
+    /// for captures.
+    public func match(_ path: String) -> [String: String]? {
+        let slash = UInt8(ascii: "/")
+        var rest = path.utf8[...]
+        guard rest.first == slash else { return nil }
+        if segments.isEmpty { return rest.count == 1 ? [:] : nil }
         var captures: [String: String] = [:]
-        for (segment, part) in zip(segments, parts) {
+        for segment in segments {
+            guard rest.first == slash else { return nil }
+            rest = rest.dropFirst()
+            let end = rest.firstIndex(of: slash) ?? rest.endIndex
+            let part = rest[..<end]
             switch segment {
-            case .literal(let text): guard part == text else { return nil }
+            case .literal(let text):
+                guard part.elementsEqual(text.utf8) else { return nil }
             case .capture(let name):
                 guard !part.isEmpty else { return nil }
-                captures[name] = String(part)
+                captures[name] = String(decoding: part, as: UTF8.self)
             }
+            rest = rest[end...]
         }
-        return captures
+        return rest.isEmpty ? captures : nil
     }
 
     /// The path with each `{name}` replaced by `values[name]`: `/products/{id}` with `["id": "7"]` → `/products/7`.
@@ -68,7 +78,7 @@ public struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
     public static func route(ofKey key: String, in routes: [(prefix: String, pattern: RoutePattern)]) -> RoutePattern? {
         guard let group = CacheKey.group(ofKey: key) else { return nil }
         return routes.first { route in
-            group.hasPrefix(route.prefix + ":") && route.pattern.match(group.dropFirst(route.prefix.count + 1)) != nil
+            group.hasPrefix(route.prefix + ":") && route.pattern.match(String(group.dropFirst(route.prefix.count + 1))) != nil
         }?.pattern
     }
 }

@@ -18,6 +18,9 @@ public struct CacheConfiguration: Sendable {
     /// Keep hit bodies in memory for at most this long, invalidated by Redis and confirmed by
     /// every write (nil = off: every hit reads Redis).
     public var nearCacheMaxAge: Duration? = .seconds(1)
+    /// How long a load from the origin may take; past it (or when it fails) the request is a 503
+    /// with `Retry-After`, and nothing is stored.
+    public var originTimeout: Duration = .seconds(2)
     public var serverID = String(UUID().uuidString.prefix(8)).lowercased()
     /// The `Server` header and the name in logs.
     public var serverName = "cachescope"

@@ -6,8 +6,9 @@ import Prometheus
 import RedisClient
 
 extension CacheScope {
-    /// Stats, health, metrics, and the admin actions (invalidate, warm).
-    func addCacheEndpoints(to router: Router<BasicRequestContext>) {
+    /// Adds `/health`, `/metrics`, `/cache/stats` and the admin actions `/cache/invalidate` and
+    /// `/cache/warm` to a router of the app's own (`makeRouter` adds them itself).
+    public func addCacheEndpoints<Context: RequestContext>(to router: Router<Context>) {
         router.get("/health") { _, _ in
             let up = (try? await self.connections.admin.send(RedisCommand("PING"))) == .status("PONG")
             return jsonResponse(status: 200, body: OriginResponse.json(["status": "ok", "redis": up ? "up" : "down"]).body)
@@ -23,9 +24,9 @@ extension CacheScope {
             jsonResponse(
                 status: 200, body: Array(try JSONSerialization.data(withJSONObject: await self.stats(), options: [.sortedKeys])))
         }
-        router.post("/cache/invalidate") { request, context in
+        router.post("/cache/invalidate") { request, _ in
             try self.authorize(request)
-            let body = try await Self.jsonObject(request)
+            let body = try await JSONValue.object(in: request)
             let pattern: String
             if case .string(let key)? = body["key"] {
                 pattern = Glob.escape(key)
@@ -46,7 +47,7 @@ extension CacheScope {
         }
         router.post("/cache/warm") { request, _ in
             try self.authorize(request)
-            let body = try await Self.jsonObject(request, emptyAllowed: true)
+            let body = try await JSONValue.object(in: request, emptyAllowed: true)
             var targets = self.warmTargets
             if let keyValue = body["key"] {
                 guard case .string(let key) = keyValue else { throw APIError(422, "'key' must be a string") }
@@ -63,8 +64,9 @@ extension CacheScope {
         }
     }
 
-    /// Admin calls need the bearer token when one is set, and a token at all off loopback.
-    private func authorize(_ request: Request) throws(APIError) {
+    /// Admin calls need the bearer token when one is set, and a token at all off loopback: the rule
+    /// of `/cache/*`, for an app's own admin routes too.
+    public func authorize(_ request: Request) throws(APIError) {
         switch configuration.adminAccess {
         case .open: return
         case .closed: throw APIError(403, "admin endpoints are disabled on a non-loopback address without --admin-token")
@@ -120,7 +122,8 @@ extension CacheScope {
             perRoute[route] = [
                 "hits": counts.hits, "misses": counts.misses, "fills": counts.fills,
                 "origin_fetches": counts.originFetches, "coalesced": counts.coalesced,
-                "bypasses": counts.bypasses, "hit_rate": counts.hitRate.map { ($0 * 100).rounded() / 100 } as Any,
+                "bypasses": counts.bypasses, "negative_hits": counts.negativeHits,
+                "hit_rate": counts.hitRate.map { ($0 * 100).rounded() / 100 } as Any,
             ]
         }
         let hitRate: Double? = hits.flatMap { h in
@@ -145,16 +148,5 @@ extension CacheScope {
             } ?? ["active": false],
             "write_fences": ["published": invalidator.fence.published, "waited_out": invalidator.fence.waitedOut],
         ]
-    }
-
-    private static func jsonObject(_ request: Request, emptyAllowed: Bool = false) async throws -> [String: JSONValue] {
-        var request = request
-        let body = try await request.collectBody(upTo: 64 * 1024)
-        if body.readableBytes == 0 && emptyAllowed { return [:] }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
-            throw APIError(400, "request body is not valid JSON")
-        }
-        guard case .object(let object) = value else { throw APIError(422, "body must be a JSON object") }
-        return object
     }
 }

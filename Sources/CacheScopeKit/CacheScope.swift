@@ -52,7 +52,7 @@ public final class CacheScope: Sendable {
             near: near, admin: configuration.adminAccess, routes: routes.map(\.announcement))
         responses = ResponseCache(
             redis: connections.request, warmingRedis: connections.admin, fill: GuardedFill(schema: schema), recorder: recorder,
-            pending: pending, near: near)
+            pending: pending, near: near, originTimeout: configuration.originTimeout)
         invalidator = Invalidator(
             redis: connections.admin, schema: schema, recorder: recorder, pending: pending, fence: fence, near: near,
             logger: logger)
@@ -74,7 +74,15 @@ public final class CacheScope: Sendable {
             throw APIError(404, "Not found")
         }
         let (response, status) = try await responses.fetch(cacheable)
-        return jsonResponse(status: response.status, body: response.body, cache: status)
+        guard response.status == 200 else { return jsonResponse(status: response.status, body: response.body, cache: status) }
+        // Conditional GET: the tag is the body's hash, the same from Redis, the near cache or the origin.
+        let tag = EntityTag(of: response.body)
+        if let condition = request.headers[.ifNoneMatch], tag.isMatched(byIfNoneMatch: condition) {
+            return Response(status: .notModified, headers: [.eTag: tag.description, .xCache: status.rawValue])
+        }
+        var answer = jsonResponse(status: 200, body: response.body, cache: status)
+        answer.headers[.eTag] = tag.description
+        return answer
     }
 
     /// Deletes the entries named (generations first, never KEYS) and returns once no near cache
@@ -115,13 +123,19 @@ public final class CacheScope: Sendable {
         // Metrics outside the error middleware, so they see the 4xx it makes of thrown errors.
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware(methods: methods))
-        for route in routes.routes {
-            router.get(RouterPath(route.pattern.description)) { request, _ in try await self.respond(to: request, on: route) }
-        }
+        addCachedRoutes(to: router)
         addRoutes(router)
         addCacheEndpoints(to: router)
         methods.load(router.routes.map { (RoutePattern($0.path.description), $0.method) })
         return router
+    }
+
+    /// Adds a GET handler for each declared route to a router of the app's own (`makeRouter` adds
+    /// them itself). Errors it throws are `APIError`s: put a middleware that answers them in front.
+    public func addCachedRoutes<Context: RequestContext>(to router: Router<Context>) {
+        for route in routes.routes {
+            router.get(RouterPath(route.pattern.description)) { request, _ in try await self.respond(to: request, on: route) }
+        }
     }
 
     /// The HTTP application around `router`: Redis connected and warm targets filled before

@@ -6,7 +6,7 @@ import Foundation
 /// warm targets, counters, and what the server announces to dashboards.
 public struct CachedRoute: Sendable {
     public let pattern: RoutePattern
-    public let policy: CachePolicy
+    public private(set) var policy: CachePolicy
     /// Queries (`""`, `featured=true`) filled at start-up, for a route without captures.
     public let warmQueries: [String]
     let resolve: @Sendable (RouteRequest) throws(APIError) -> OriginLoad
@@ -16,16 +16,28 @@ public struct CachedRoute: Sendable {
     ///   - prefix: the first part of every key, `{prefix}:{path}:{hash8(query)}`.
     ///   - jitter: up to this fraction of `ttl` is added at random to each fill, so entries filled
     ///     together do not expire together.
+    ///   - negativeTTL: how long a 404 is kept and answered from the cache (zero: never).
     ///   - warm: queries filled at start-up (`""` for none), for a route without captures.
     ///   - load: validates the request (throw `APIError` for a 4xx) and says how to load it.
     public init(
-        _ pattern: String, prefix: String, ttl: Duration, jitter: Double = 0, warm: [String] = [],
+        _ pattern: String, prefix: String, ttl: Duration, jitter: Double = 0, negativeTTL: Duration = .zero,
+        warm: [String] = [],
         load: @escaping @Sendable (RouteRequest) throws(APIError) -> OriginLoad
     ) {
         self.pattern = RoutePattern(pattern)
-        self.policy = CachePolicy(route: self.pattern.description, prefix: prefix, ttl: ttl, jitter: jitter)
+        self.policy = CachePolicy(
+            route: self.pattern.description, prefix: prefix, ttl: ttl, jitter: jitter, negativeTTL: negativeTTL)
         self.warmQueries = warm
         self.resolve = load
+    }
+
+    /// The same route with another TTL (nil: unchanged).
+    public func withTTL(_ ttl: Duration?) -> CachedRoute {
+        guard let ttl else { return self }
+        var route = self
+        route.policy = CachePolicy(
+            route: policy.route, prefix: policy.prefix, ttl: ttl, jitter: policy.jitter, negativeTTL: policy.negativeTTL)
+        return route
     }
 
     /// The `path?query` targets `warm` names.
@@ -130,7 +142,7 @@ public struct Invalidation: Sendable, Equatable, CustomStringConvertible {
 
 /// One cacheable GET, resolved: its policy, its key, and how to load it.
 public struct CacheableRequest: Sendable {
-    public let policy: CachePolicy
+    public private(set) var policy: CachePolicy
     public let key: CacheKey
     public let load: @Sendable () async throws -> OriginResponse
 }

@@ -25,15 +25,17 @@ public final class EventRecorder: Sendable {
 
     public func record(
         _ outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil,
-        latency: Duration = .zero, deleted: Int? = nil, request: String? = nil
+        latency: Duration = .zero, deleted: Int? = nil, request: String? = nil, status: Int? = nil
     ) {
         let event = CacheEvent(
             outcome: outcome, key: key, route: route, ttlMs: ttlMs,
             latencyUs: latency.wholeMicroseconds,
-            deleted: deleted, request: request, server: serverID, timestampMs: Self.nowMs())
+            deleted: deleted, request: request, status: status, server: serverID, timestampMs: Self.nowMs())
         let counter = state.withLock { state -> Counter in
             state.batch.record(event)
-            if outcome != .invalidate { state.totals[route, default: RouteCounts()].record(outcome) }
+            if outcome != .invalidate {
+                state.totals[route, default: RouteCounts()].record(outcome, negative: event.isNegative)
+            }
             let label = CounterLabel(route: route, outcome: outcome)
             if let existing = state.counters[label] { return existing }
             let made = Counter(

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 
 /// Any JSON value, decoded without coercion (a `1` is never a `true`).
 public enum JSONValue: Decodable, Equatable, Sendable {
@@ -19,5 +20,20 @@ public enum JSONValue: Decodable, Equatable, Sendable {
         } else {
             self = .object(try container.decode([String: JSONValue].self))
         }
+    }
+}
+
+extension JSONValue {
+    /// A request body that must be a JSON object (at most 64 KiB): malformed JSON is a 400, any other
+    /// value a 422; an empty body is `[:]` when `emptyAllowed`.
+    public static func object(in request: Request, emptyAllowed: Bool = false) async throws -> [String: JSONValue] {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        if body.readableBytes == 0 && emptyAllowed { return [:] }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) else {
+            throw APIError(400, "request body is not valid JSON")
+        }
+        guard case .object(let object) = value else { throw APIError(422, "body must be a JSON object") }
+        return object
     }
 }

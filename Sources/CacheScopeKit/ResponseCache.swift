@@ -11,7 +11,8 @@ public enum CacheStatus: String, Sendable {
 /// The result of one origin load, shared by every request that waited for it.
 public struct Fill: Sendable {
     public let response: OriginResponse
-    /// Whether the guarded write stored it (false for non-200s, a moved generation, or Redis trouble).
+    /// Whether the guarded write stored it (false for a status the policy does not keep, a moved
+    /// generation, or Redis trouble).
     public let stored: Bool
 }
 
@@ -28,11 +29,14 @@ public final class ResponseCache: Sendable {
     let pending: PendingInvalidations
     /// The in-process layer in front of Redis, when `--near-cache` is on.
     public let near: NearCache?
+    /// How long a load may take before the request is answered 503 (and nothing is stored).
+    let originTimeout: Duration
 
     init(
         redis: RedisPipeline, warmingRedis: RedisPipeline, fill: GuardedFill, recorder: EventRecorder,
-        pending: PendingInvalidations, near: NearCache? = nil
+        pending: PendingInvalidations, near: NearCache?, originTimeout: Duration
     ) {
+        self.originTimeout = originTimeout
         self.redis = redis
         self.warmingRedis = warmingRedis
         self.fill = fill
@@ -46,9 +50,11 @@ public final class ResponseCache: Sendable {
         let started = ContinuousClock.now
         let key = request.key.description
         let route = request.policy.route
-        func hit(_ body: [UInt8]) -> (OriginResponse, CacheStatus) {
-            recorder.record(.hit, key: key, route: route, latency: .now - started)
-            return (OriginResponse(status: 200, body: body), .hit)
+        func hit(_ stored: [UInt8]) -> (OriginResponse, CacheStatus) {
+            let entry = CacheEntry.decode(stored)
+            recorder.record(
+                .hit, key: key, route: route, latency: .now - started, status: entry.status == 200 ? nil : entry.status)
+            return (OriginResponse(status: entry.status, body: entry.body), .hit)
         }
         // While an invalidation has not reached Redis, entries there may be stale: bypass.
         if pending.isEmpty {
@@ -69,7 +75,7 @@ public final class ResponseCache: Sendable {
                 return (fill.response, .miss)
             }
         }
-        let response = try await request.load()
+        let response = try await origin(request)
         recorder.record(.bypass, key: key, route: route, latency: .now - started)
         return (response, .bypass)
     }
@@ -104,26 +110,57 @@ public final class ResponseCache: Sendable {
         }
     }
 
-    /// Loads from the origin and stores a 200 with the guarded write; records `outcome` if stored.
+    /// Loads from the origin and stores what the policy keeps (a 200, a 404 with negative caching) with
+    /// the guarded write; records `outcome` if stored.
     private func loadAndStore(
         _ request: CacheableRequest, generations: GuardedFill.Generations?, recording outcome: CacheOutcome,
         via redis: RedisPipeline
     ) async throws -> Fill {
         let key = request.key.description
         let started = ContinuousClock.now
-        let response = try await request.load()
+        let response = try await origin(request)
         let loadTime = ContinuousClock.now - started
-        guard response.status == 200, let generations else {
+        guard let ttlMs = request.policy.ttlMilliseconds(forStatus: response.status, random: Double.random(in: 0...1)),
+            let generations
+        else {
             return Fill(response: response, stored: false)
         }
-        let ttlMs = request.policy.ttlMilliseconds(random: Double.random(in: 0...1))
+        let entry = CacheEntry.encode(status: response.status, body: response.body)
         let stored = GuardedFill.stored(
-            try? await redis.send(fill.store(response.body, for: request.key, ttlMs: ttlMs, generations: generations)))
+            try? await redis.send(fill.store(entry, for: request.key, ttlMs: ttlMs, generations: generations)))
         if stored {
             recorder.record(
                 outcome, key: key, route: request.policy.route, ttlMs: ttlMs, latency: loadTime,
-                request: request.key.request)
+                request: request.key.request, status: response.status == 200 ? nil : response.status)
         }
         return Fill(response: response, stored: stored)
     }
+
+    /// The route's load, within `originTimeout`. A failed or late origin is a 503 (the middleware adds
+    /// `Retry-After`), never a 500; every request waiting on the same load gets it, and nothing is stored.
+    private func origin(_ request: CacheableRequest) async throws -> OriginResponse {
+        let timeout = originTimeout
+        do {
+            return try await withThrowingTaskGroup(of: OriginResponse?.self) { group in
+                group.addTask { try await request.load() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let response = try await group.next() ?? nil else { throw OriginTimeout() }
+                return response
+            }
+        } catch is OriginTimeout {
+            throw APIError(503, "the origin did not answer within \(DurationText.format(timeout)); nothing was cached, try again")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(503, "the origin failed (\(error)); nothing was cached, try again")
+        }
+    }
 }
+
+private struct OriginTimeout: Error {}

@@ -8,17 +8,20 @@ public struct Catalog: Sendable {
     public static let prefix = "shop"
 
     /// `GET /products[?featured=true|false][&category=C]`.
-    public let listings: CachedRoute
+    public private(set) var listings: CachedRoute
     /// `GET /products/{id}`.
-    public let product: CachedRoute
+    public private(set) var product: CachedRoute
     /// `GET /categories`.
-    public let categories: CachedRoute
+    public private(set) var categories: CachedRoute
 
     public var routes: [CachedRoute] { [listings, product, categories] }
 
-    public init(store: ProductStore, jitter: Double = 0) {
-        listings = CachedRoute("/products", prefix: Self.prefix, ttl: .seconds(120), jitter: jitter, warm: ["", "featured=true"])
-        {
+    /// `negativeTTL`: how long a 404 (a product that does not exist) is answered from the cache.
+    public init(store: ProductStore, jitter: Double = 0, negativeTTL: Duration = .zero) {
+        listings = CachedRoute(
+            "/products", prefix: Self.prefix, ttl: .seconds(120), jitter: jitter, negativeTTL: negativeTTL,
+            warm: ["", "featured=true"]
+        ) {
             request throws(APIError) in
             let featured: Bool?
             switch try request.single("featured") {
@@ -34,7 +37,7 @@ public struct Catalog: Sendable {
             }
         }
         let productPattern = "/products/{id}"
-        product = CachedRoute(productPattern, prefix: Self.prefix, ttl: .seconds(300), jitter: jitter) {
+        product = CachedRoute(productPattern, prefix: Self.prefix, ttl: .seconds(300), jitter: jitter, negativeTTL: negativeTTL) {
             request throws(APIError) in
             let id = try ProductID.parse(request.parameter("id"))
             return OriginLoad(canonicalPath: RoutePattern(productPattern).path(["id": "\(id)"])) {
@@ -42,18 +45,35 @@ public struct Catalog: Sendable {
                 return .json(product)
             }
         }
-        categories = CachedRoute("/categories", prefix: Self.prefix, ttl: .seconds(600), jitter: jitter, warm: [""]) { _ in
+        categories = CachedRoute(
+            "/categories", prefix: Self.prefix, ttl: .seconds(600), jitter: jitter, negativeTTL: negativeTTL, warm: [""]
+        ) { _ in
             OriginLoad { .json(["categories": try await store.categories()]) }
         }
+    }
+
+    /// The catalogue with other TTLs for some routes, by pattern (`--ttl /products=2s`); a pattern
+    /// that is no route of it is refused, naming the routes there are.
+    public func withTTLs(_ ttls: [String: Duration]) throws(ConfigurationError) -> Catalog {
+        let patterns = routes.map(\.pattern.description)
+        if let unknown = ttls.keys.sorted().first(where: { !patterns.contains($0) }) {
+            throw ConfigurationError(
+                flag: "--ttl", problem: "'\(unknown)' is no route; the routes are \(patterns.joined(separator: ", "))")
+        }
+        var catalog = self
+        catalog.listings = listings.withTTL(ttls[listings.pattern.description])
+        catalog.product = product.withTTL(ttls[product.pattern.description])
+        catalog.categories = categories.withTTL(ttls[categories.pattern.description])
+        return catalog
     }
 
     /// The canonical path of product `id`.
     public func path(ofProduct id: Int64) -> String { product.pattern.path(["id": "\(id)"]) }
 
-    /// What a write must invalidate: every listing, the categories, and the product's own entries
-    /// (`id` nil for a new product, which has none yet).
-    public func invalidations(forProduct id: Int64?) -> [Invalidation] {
-        [listings.everyEntry, categories.everyEntry] + (id.map { [product.entries(ofPath: path(ofProduct: $0))] } ?? [])
+    /// What creating or deleting product `id` must invalidate: every listing, the categories, and the
+    /// product's own entries (for a new id, a cached 404).
+    public func invalidations(forProduct id: Int64) -> [Invalidation] {
+        [listings.everyEntry, categories.everyEntry, product.entries(ofPath: path(ofProduct: id))]
     }
 }
 

@@ -11,6 +11,10 @@ public struct ServerConfiguration: Sendable {
     public var originDelay: Duration = .milliseconds(200)
     /// Fraction of the TTL added at random to each fill (0 = none).
     public var ttlJitter = 0.0
+    /// How long a 404 is answered from the cache (zero: 404s are not cached).
+    public var negativeTTL: Duration = .seconds(10)
+    /// TTLs by route pattern that replace the declared ones.
+    public var ttls: [String: Duration] = [:]
     /// Adds `GET /bench/static`, the no-Redis floor `make bench` compares the hit path to.
     public var benchmarkRoute = false
 
@@ -32,7 +36,8 @@ public struct ProductServer: Sendable {
         } catch {
             throw ConfigurationError(flag: "--db", problem: "cannot open '\(configuration.databasePath)': \(error)")
         }
-        catalog = Catalog(store: store, jitter: configuration.ttlJitter)
+        catalog = try Catalog(store: store, jitter: configuration.ttlJitter, negativeTTL: configuration.negativeTTL)
+            .withTTLs(configuration.ttls)
         cache = try CacheScope(configuration: configuration.cache, routes: catalog.routes, logger: logger)
     }
 
@@ -40,6 +45,7 @@ public struct ProductServer: Sendable {
     public func makeRouter() -> Router<BasicRequestContext> {
         cache.makeRouter { router in
             addWriteRoutes(to: router)
+            addDebugRoute(to: router)
             if configuration.benchmarkRoute { addBenchmarkRoute(to: router) }
         }
     }

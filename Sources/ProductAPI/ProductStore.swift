@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// A product of the catalogue, as stored and as served.
 public struct Product: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
@@ -18,6 +19,7 @@ public struct Product: Codable, Sendable, Equatable, FetchableRecord, Persistabl
 public final class ProductStore: Sendable {
     private let database: DatabasePool
     private let originDelay: Duration
+    private let readsFail = Atomic(false)
 
     /// The five products of the seed example, stored on first start.
     static let seed: [Product] = [
@@ -101,7 +103,19 @@ public final class ProductStore: Sendable {
         try await database.write { db in try Product.deleteOne(db, key: id) }
     }
 
+    /// Makes every read fail (or stop failing), as a dead database would: for watching the cache
+    /// answer 503s (`POST /debug/origin`). Writes are not affected.
+    public func failReads(_ failing: Bool) { readsFail.store(failing, ordering: .relaxed) }
+
+    public var readsAreFailing: Bool { readsFail.load(ordering: .relaxed) }
+
+    /// Why a read failed on purpose.
+    public struct ReadsFailing: Error, CustomStringConvertible {
+        public var description: String { "store reads fail on purpose (POST /debug/origin)" }
+    }
+
     private func slowRead<T: Sendable>(_ query: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        if readsAreFailing { throw ReadsFailing() }
         let result = try await database.read(query)
         if originDelay > .zero { try await Task.sleep(for: originDelay) }
         return result

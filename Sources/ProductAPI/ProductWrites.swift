@@ -3,6 +3,18 @@ import CacheScopeKit
 import Hummingbird
 
 extension ProductServer {
+    /// `POST /debug/origin {"fail": true|false}`: every store read fails, or stops failing (admin).
+    func addDebugRoute(to router: Router<BasicRequestContext>) {
+        router.post("/debug/origin") { request, _ in
+            try self.cache.authorize(request)
+            guard case .bool(let fail)? = try await JSONValue.object(in: request)["fail"] else {
+                throw APIError(422, "give 'fail': true or false")
+            }
+            self.store.failReads(fail)
+            return Response.json(.json(["failing": fail]))
+        }
+    }
+
     /// Writes change the store, then invalidate what they changed before answering.
     func addWriteRoutes(to router: Router<BasicRequestContext>) {
         router.post(RouterPath(catalog.listings.pattern.description)) { request, _ in
@@ -18,7 +30,7 @@ extension ProductServer {
             }
             let product = try await self.store.create(draft)
             await self.cache.invalidate(
-                self.catalog.invalidations(forProduct: nil), reason: "POST \(self.catalog.listings.pattern)")
+                self.catalog.invalidations(forProduct: product.id), reason: "POST \(self.catalog.listings.pattern)")
             return Response.json(.json(product, status: 201))
         }
         router.delete(RouterPath(catalog.product.pattern.description)) { _, context in

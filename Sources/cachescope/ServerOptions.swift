@@ -48,6 +48,22 @@ struct ServerOptions: ParsableArguments {
     var ttlJitter = 0.0
 
     @Option(
+        name: .customLong("ttl"),
+        help:
+            "Replace one route's TTL: PATTERN=DURATION, the pattern as /cache/stats names the route (repeatable; an unknown pattern is refused with the list of routes)."
+    )
+    var ttl: [String] = []
+
+    @Option(
+        name: .customLong("origin-timeout"),
+        help: "How long a store read may take before the request is answered 503 with Retry-After, e.g. 2s.")
+    var originTimeout = "2s"
+
+    @Option(
+        name: .customLong("negative-ttl"), help: "Answer a 404 from the cache for this long, e.g. 10s; 0: 404s are not cached.")
+    var negativeTTL = "10s"
+
+    @Option(
         name: .customLong("near-cache"),
         help:
             "Also keep hit bodies in this process for at most this long, dropped as soon as Redis reports a change; every write waits until all near caches dropped what it changed. 0 or off: every hit reads Redis."
@@ -64,6 +80,14 @@ struct ServerOptions: ParsableArguments {
         }
         guard nearCache == "off" || DurationText.parse(nearCache) != nil else {
             throw ValidationError("--near-cache must be a duration like 500ms or 1s, or 0 or off, not '\(nearCache)'")
+        }
+        _ = try ttls()
+        guard let timeout = DurationText.parse(originTimeout), timeout > .zero else {
+            throw ValidationError("--origin-timeout must be a duration above 0 like 2s or 500ms, not '\(originTimeout)'")
+        }
+        guard DurationText.parse(negativeTTL) != nil else {
+            throw ValidationError(
+                "--negative-ttl must be a duration like 10s or 500ms, or 0 to turn it off, not '\(negativeTTL)'")
         }
         guard (0...1).contains(ttlJitter) else { throw ValidationError("--ttl-jitter must be between 0 and 1, not \(ttlJitter)") }
         guard !eventsKey.isEmpty else { throw ValidationError("--events-key must not be empty") }
@@ -82,12 +106,28 @@ struct ServerOptions: ParsableArguments {
         configuration.cache.warmOnStart = !noWarm
         if !warmTargets.isEmpty { configuration.cache.warmTargets = warmTargets }
         configuration.cache.eventsKey = eventsKey
+        if let timeout = DurationText.parse(originTimeout) { configuration.cache.originTimeout = timeout }
         configuration.cache.nearCacheMaxAge = DurationText.parse(nearCache).flatMap { $0 > .zero ? $0 : nil }
         configuration.databasePath = db
         if let delay = DurationText.parse(originDelay) { configuration.originDelay = delay }
         configuration.ttlJitter = ttlJitter
+        if let negative = DurationText.parse(negativeTTL) { configuration.negativeTTL = negative }
+        configuration.ttls = (try? ttls()) ?? [:]
         configuration.benchmarkRoute = benchRoute
         return configuration
+    }
+
+    /// `--ttl ROUTE=D` values by route; which routes exist is checked against the declarations.
+    func ttls() throws -> [String: Duration] {
+        var ttls: [String: Duration] = [:]
+        for text in ttl {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[0].hasPrefix("/"), let duration = DurationText.parse(parts[1]), duration > .zero else {
+                throw ValidationError("--ttl takes PATTERN=DURATION with a duration above 0, like PATTERN=2s, not '\(text)'")
+            }
+            ttls[parts[0]] = duration
+        }
+        return ttls
     }
 
     /// The product API with these flags, ready to start.

@@ -3,6 +3,7 @@ import CacheScopeKit
 import Foundation
 import Logging
 import ProductAPI
+import RedisClient
 import TestSupport
 import Testing
 
@@ -49,6 +50,21 @@ import Testing
         }
         #expect(declared.count >= 10)
         #expect(documented == declared, "docs/openapi.yaml and the router disagree")
+    }
+
+    @Test func ttlFlagsReplaceTheDeclaredTTLs() async throws {
+        try await withServer(configure: { $0.ttls = ["/products": .seconds(2)] }) { server, _ in
+            _ = try await server.get("/products")
+            _ = try await server.get("/categories")
+            let listing = try await server.redis.send(RedisCommand("PTTL", "shop:/products:e3b0c442")).int ?? -2
+            let categories = try await server.redis.send(RedisCommand("PTTL", "shop:/categories:e3b0c442")).int ?? -2
+            #expect(listing > 0 && listing <= 2_000)
+            #expect(categories > 2_000, "other routes keep their own")
+        }
+        var configuration = ServerConfiguration()
+        configuration.databasePath = TestServer.temporaryDatabase()
+        configuration.ttls = ["/nope": .seconds(1)]
+        #expect(throws: ConfigurationError.self) { try ProductServer(configuration: configuration, logger: Logger(label: "t")) }
     }
 
     @Test func warmTargetsComeFromTheDeclarations() throws {

@@ -34,6 +34,16 @@ import Testing
         acks.acknowledged(fence, by: "b")  // late answers to a closed fence are ignored
     }
 
+    @Test func answersThatAllCameBeforeTheWaitEndItAtOnce() async {
+        let acks = FenceAcks()
+        let fence = acks.open()
+        acks.acknowledged(fence, by: "a")
+        acks.acknowledged(fence, by: "b")
+        let started = ContinuousClock.now
+        #expect(await acks.wait(for: fence, from: ["a", "b"], until: .now + .seconds(10)) == 2)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
     @Test func nobodyToWaitForReturnsAtOnce() async {
         let acks = FenceAcks()
         let fence = acks.open()

@@ -63,11 +63,15 @@ import Testing
             (["serve", "--redis", "http://nope"], "--redis"),
             (["serve", "--ttl-jitter", "3"], "--ttl-jitter"),
             (["serve", "--near-cache", "later"], "--near-cache"),
+            (["serve", "--negative-ttl", "soon"], "--negative-ttl"),
+            (["serve", "--ttl", "products"], "--ttl"),
+            (["serve", "--ttl", "/products=0"], "--ttl"),
             (["serve", "--log-level", "loud"], "--log-level"),
             (["load", "--url", "http://127.0.0.1:1", "--duration", "1s"], "--url"),
             // Found only once the server is set up; Redis is never reached (logs off).
             (setUp + ["--db", "/proc/nowhere/x.db"], "--db"),
             (setUp + ["--db", TestServer.temporaryDatabase(), "--warm", "/nope"], "--warm"),
+            (setUp + ["--db", TestServer.temporaryDatabase(), "--ttl", "/nope=2s"], "--ttl"),
             (setUp + ["--db", TestServer.temporaryDatabase(), "--host", "999.1.1.1", "--port", "0"], "--host"),
         ]
         for (arguments, flag) in cases { try await expectUsageError(arguments, naming: flag) }

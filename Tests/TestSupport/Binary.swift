@@ -16,22 +16,27 @@ public enum Binary {
         URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("cachescope-example").path
     }
 
-    /// A free TCP port on loopback (the OS picks it; released before returning).
+    /// A free TCP port on loopback, below the kernel's ephemeral range (32768-60999 here): a port from
+    /// that range, released, can be taken at once as the source port of any outgoing connection.
+    /// Redis test servers (`withRedis`) take 20000-32000, so this takes 10000-19999.
     public static func freePort() -> Int {
+        while true {
+            let port = Int.random(in: 10_000...19_999)
+            if isFree(port) { return port }
+        }
+    }
+
+    private static func isFree(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
+        address.sin_port = UInt16(port).bigEndian
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        } == 0
     }
 
     /// Polls `url` until it answers 200, up to `timeout`.
