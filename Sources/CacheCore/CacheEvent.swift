@@ -14,6 +14,10 @@ public enum CacheOutcome: String, Sendable, CaseIterable {
     case invalidate
     /// A warm-up stored the entry.
     case warm
+    /// Served from Redis after its TTL, within grace, while one refresh runs (`X-Cache: STALE`).
+    case stale
+    /// A background refresh of a stale entry stored it anew.
+    case refresh
 }
 
 /// One entry of the event stream. Its field names are a public interface (see README).

@@ -8,13 +8,19 @@ public struct CachePolicy: Sendable, Equatable {
     public let jitter: Double
     /// How long a 404 is kept (negative caching); zero: 404s are not stored.
     public let negativeTTL: Duration
+    /// How long a 200 stays in Redis past its TTL, served `STALE` while one refresh runs; zero: none.
+    public let grace: Duration
 
-    public init(route: String, prefix: String, ttl: Duration, jitter: Double = 0, negativeTTL: Duration = .zero) {
+    public init(
+        route: String, prefix: String, ttl: Duration, jitter: Double = 0, negativeTTL: Duration = .zero,
+        grace: Duration = .zero
+    ) {
         self.route = route
         self.prefix = prefix
         self.ttl = ttl
         self.jitter = jitter
         self.negativeTTL = negativeTTL
+        self.grace = grace
     }
 
     /// How long to store a response of `status`, in milliseconds; nil when it is not stored: only
@@ -26,6 +32,15 @@ public struct CachePolicy: Sendable, Equatable {
         default: nil
         }
     }
+
+    /// How long Redis keeps a response of `status`: its TTL, plus `grace` for a 200; nil when it is not stored.
+    public func storedTTLMilliseconds(forStatus status: Int, random unit: Double) -> Int? {
+        ttlMilliseconds(forStatus: status, random: unit).map { status == 200 ? $0 + graceMs : $0 }
+    }
+
+    /// `grace` in milliseconds: a 200 is kept this much longer than its TTL, and an entry whose Redis
+    /// TTL has at most this left is stale.
+    public var graceMs: Int { Self.milliseconds(grace, jitter: 0, random: 0) }
 
     /// The TTL for one fill of a 200, in milliseconds: `ttl` plus a random share of at most `jitter × ttl`.
     public func ttlMilliseconds(random unit: Double) -> Int { Self.milliseconds(ttl, jitter: jitter, random: unit) }

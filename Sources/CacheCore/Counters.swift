@@ -5,11 +5,13 @@ public enum CounterField: String, Sendable, CaseIterable {
     case bypasses
     /// Hits answered with a cached 404 (also counted in `hits`).
     case negativeHits = "negative_hits"
+    /// Answers from an entry past its TTL, within grace (`X-Cache: STALE`): served from the cache.
+    case stale
 }
 
 /// Counts per route and per key for one route, as added up between two publishes.
 public struct RouteCounts: Sendable, Equatable {
-    public var hits = 0, misses = 0, coalesced = 0, fills = 0, originFetches = 0, bypasses = 0, negativeHits = 0
+    public var hits = 0, misses = 0, coalesced = 0, fills = 0, originFetches = 0, bypasses = 0, negativeHits = 0, stale = 0
 
     public init() {}
 
@@ -23,6 +25,7 @@ public struct RouteCounts: Sendable, Equatable {
             case .originFetches: originFetches
             case .bypasses: bypasses
             case .negativeHits: negativeHits
+            case .stale: stale
             }
         }
         set {
@@ -34,6 +37,7 @@ public struct RouteCounts: Sendable, Equatable {
             case .originFetches: originFetches = newValue
             case .bypasses: bypasses = newValue
             case .negativeHits: negativeHits = newValue
+            case .stale: stale = newValue
             }
         }
     }
@@ -44,10 +48,12 @@ public struct RouteCounts: Sendable, Equatable {
         return sum
     }
 
-    /// Hits over hits plus misses, in percent; nil before the first lookup.
+    /// Answers served from the cache (hits and stale ones) over all lookups, in percent:
+    /// `(hits + stale) / (hits + stale + misses)`; nil before the first lookup.
     public var hitRate: Double? {
-        let lookups = hits + misses
-        return lookups == 0 ? nil : Double(hits) / Double(lookups) * 100
+        let served = hits + stale
+        let lookups = served + misses
+        return lookups == 0 ? nil : Double(served) / Double(lookups) * 100
     }
 
     public var isZero: Bool { self == RouteCounts() }
@@ -66,9 +72,10 @@ public struct RouteCounts: Sendable, Equatable {
             coalesced += 1
         case .fill: fills += 1
         case .bypass: bypasses += 1
-        case .warm:
+        case .warm, .refresh:
             fills += 1
             originFetches += 1
+        case .stale: stale += 1
         case .invalidate: break
         }
     }

@@ -30,6 +30,8 @@ public struct KeySchema: Sendable, Equatable {
     /// SORTED SET of the servers whose near cache may be serving, scored by their last heartbeat
     /// (Redis's clock, ms): the answers a fence must wait for.
     public var nearCaches: String { "\(namespace):near:members" }
+    /// STRING held while one server refreshes a stale entry (`SET NX PX`): the fleet's one refresh.
+    public func refreshLease(_ key: String) -> String { "\(namespace):refresh:\(key)" }
     /// The channel Redis's `CLIENT TRACKING ... REDIRECT` sends key invalidations to.
     public static let trackingChannel = "__redis__:invalidate"
 }

@@ -122,7 +122,7 @@ extension CacheScope {
             perRoute[route] = [
                 "hits": counts.hits, "misses": counts.misses, "fills": counts.fills,
                 "origin_fetches": counts.originFetches, "coalesced": counts.coalesced,
-                "bypasses": counts.bypasses, "negative_hits": counts.negativeHits,
+                "bypasses": counts.bypasses, "negative_hits": counts.negativeHits, "stale": counts.stale,
                 "hit_rate": counts.hitRate.map { ($0 * 100).rounded() / 100 } as Any,
             ]
         }

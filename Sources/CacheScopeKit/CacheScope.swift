@@ -73,16 +73,21 @@ public final class CacheScope: Sendable {
         guard let cacheable = try routes.resolve(route, path: request.uri.path, query: request.uri.query ?? "") else {
             throw APIError(404, "Not found")
         }
-        let (response, status) = try await responses.fetch(cacheable)
-        guard response.status == 200 else { return jsonResponse(status: response.status, body: response.body, cache: status) }
+        let answer = try await responses.fetch(cacheable)
+        let response = answer.response
+        guard response.status == 200 else {
+            return jsonResponse(status: response.status, body: response.body, cache: answer.status)
+        }
         // Conditional GET: the tag is the body's hash, the same from Redis, the near cache or the origin.
         let tag = EntityTag(of: response.body)
+        var headers: HTTPFields = [.eTag: tag.description, .xCache: answer.status.rawValue]
+        if let age = answer.ageSeconds { headers[.age] = String(age) }
         if let condition = request.headers[.ifNoneMatch], tag.isMatched(byIfNoneMatch: condition) {
-            return Response(status: .notModified, headers: [.eTag: tag.description, .xCache: status.rawValue])
+            return Response(status: .notModified, headers: headers)
         }
-        var answer = jsonResponse(status: 200, body: response.body, cache: status)
-        answer.headers[.eTag] = tag.description
-        return answer
+        var full = jsonResponse(status: 200, body: response.body)
+        full.headers.append(contentsOf: headers)
+        return full
     }
 
     /// Deletes the entries named (generations first, never KEYS) and returns once no near cache

@@ -11,32 +11,51 @@ public struct CachedRoute: Sendable {
     public let warmQueries: [String]
     let resolve: @Sendable (RouteRequest) throws(APIError) -> OriginLoad
 
+    /// How entries live besides their TTL; the same for every route of an app, usually.
+    public struct Options: Sendable, Equatable {
+        /// Up to this fraction of the TTL is added at random to each fill, so entries filled together
+        /// do not expire together.
+        public var jitter: Double
+        /// How long a 404 is kept and answered from the cache (zero: never).
+        public var negativeTTL: Duration
+        /// How long a 200 is kept past its TTL, answered `STALE` while one refresh runs (zero: none).
+        public var grace: Duration
+
+        public init(jitter: Double = 0, negativeTTL: Duration = .zero, grace: Duration = .zero) {
+            self.jitter = jitter
+            self.negativeTTL = negativeTTL
+            self.grace = grace
+        }
+    }
+
     /// - Parameters:
     ///   - pattern: like `/products/{id}`; `{name}` captures one path segment.
     ///   - prefix: the first part of every key, `{prefix}:{path}:{hash8(query)}`.
-    ///   - jitter: up to this fraction of `ttl` is added at random to each fill, so entries filled
-    ///     together do not expire together.
-    ///   - negativeTTL: how long a 404 is kept and answered from the cache (zero: never).
     ///   - warm: queries filled at start-up (`""` for none), for a route without captures.
     ///   - load: validates the request (throw `APIError` for a 4xx) and says how to load it.
     public init(
-        _ pattern: String, prefix: String, ttl: Duration, jitter: Double = 0, negativeTTL: Duration = .zero,
-        warm: [String] = [],
+        _ pattern: String, prefix: String, ttl: Duration, options: Options = Options(), warm: [String] = [],
         load: @escaping @Sendable (RouteRequest) throws(APIError) -> OriginLoad
     ) {
         self.pattern = RoutePattern(pattern)
-        self.policy = CachePolicy(
-            route: self.pattern.description, prefix: prefix, ttl: ttl, jitter: jitter, negativeTTL: negativeTTL)
+        self.policy = Self.policy(route: self.pattern.description, prefix: prefix, ttl: ttl, options)
         self.warmQueries = warm
         self.resolve = load
+    }
+
+    private static func policy(route: String, prefix: String, ttl: Duration, _ options: Options) -> CachePolicy {
+        CachePolicy(
+            route: route, prefix: prefix, ttl: ttl, jitter: options.jitter, negativeTTL: options.negativeTTL,
+            grace: options.grace)
     }
 
     /// The same route with another TTL (nil: unchanged).
     public func withTTL(_ ttl: Duration?) -> CachedRoute {
         guard let ttl else { return self }
         var route = self
-        route.policy = CachePolicy(
-            route: policy.route, prefix: policy.prefix, ttl: ttl, jitter: policy.jitter, negativeTTL: policy.negativeTTL)
+        route.policy = Self.policy(
+            route: policy.route, prefix: policy.prefix, ttl: ttl,
+            Options(jitter: policy.jitter, negativeTTL: policy.negativeTTL, grace: policy.grace))
         return route
     }
 

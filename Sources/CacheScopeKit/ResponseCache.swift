@@ -2,10 +2,25 @@ import CacheCore
 import CacheProtocol
 import Foundation
 import RedisClient
+import Synchronization
 
 /// How a response was produced, as sent in `X-Cache`.
 public enum CacheStatus: String, Sendable {
-    case hit = "HIT", miss = "MISS", bypass = "BYPASS"
+    case hit = "HIT", stale = "STALE", miss = "MISS", bypass = "BYPASS"
+}
+
+/// What a cached route answers: the response, how it was produced, and for a `STALE` one its age.
+public struct CacheAnswer: Sendable {
+    public let response: OriginResponse
+    public let status: CacheStatus
+    /// Seconds since the entry was filled (`Age`), for a `STALE` answer.
+    public let ageSeconds: Int?
+
+    init(_ response: OriginResponse, _ status: CacheStatus, ageSeconds: Int? = nil) {
+        self.response = response
+        self.status = status
+        self.ageSeconds = ageSeconds
+    }
 }
 
 /// The result of one origin load, shared by every request that waited for it.
@@ -29,6 +44,8 @@ public final class ResponseCache: Sendable {
     let pending: PendingInvalidations
     /// The in-process layer in front of Redis, when `--near-cache` is on.
     public let near: NearCache?
+    /// Keys this server is refreshing now, so that its other stale reads send no lease request.
+    private let refreshing = Mutex<Set<String>>([])
     /// How long a load may take before the request is answered 503 (and nothing is stored).
     let originTimeout: Duration
 
@@ -46,38 +63,67 @@ public final class ResponseCache: Sendable {
     }
 
     /// Answers a cacheable request. Redis trouble never fails it: the origin answers instead (`BYPASS`).
-    public func fetch(_ request: CacheableRequest) async throws -> (OriginResponse, CacheStatus) {
+    /// An entry past its TTL but within the route's grace is answered at once (`STALE`) while one
+    /// server of the fleet refreshes it.
+    public func fetch(_ request: CacheableRequest) async throws -> CacheAnswer {
         let started = ContinuousClock.now
         let key = request.key.description
         let route = request.policy.route
-        func hit(_ stored: [UInt8]) -> (OriginResponse, CacheStatus) {
-            let entry = CacheEntry.decode(stored)
+        func hit(_ entry: (status: Int, body: [UInt8])) -> CacheAnswer {
             recorder.record(
                 .hit, key: key, route: route, latency: .now - started, status: entry.status == 200 ? nil : entry.status)
-            return (OriginResponse(status: entry.status, body: entry.body), .hit)
+            return CacheAnswer(OriginResponse(status: entry.status, body: entry.body), .hit)
         }
         // While an invalidation has not reached Redis, entries there may be stale: bypass.
         if pending.isEmpty {
-            if let body = near?.body(for: key) { return hit(body) }
+            if let stored = near?.body(for: key) { return hit(CacheEntry.decode(stored)) }
             let ticket = near?.readStarted()
-            // The near cache keeps a copy no longer than Redis does: it needs the entry's TTL too.
-            let read = ticket == nil ? [RedisCommand("GET", key)] : [RedisCommand("GET", key), RedisCommand("PTTL", key)]
+            let graceMs = request.policy.graceMs
+            // The near cache keeps a copy no longer than Redis does, and grace needs to know what is left.
+            let needsTTL = ticket != nil || graceMs > 0
+            let read = needsTTL ? [RedisCommand("GET", key), RedisCommand("PTTL", key)] : [RedisCommand("GET", key)]
             if let replies = try? await redis.send(read) {
-                if case .bulk(let body) = replies[0] {
-                    if let ticket, let ttl = replies.last?.int {
-                        // -1: the entry has no expiry, only `maxAge` bounds the copy.
-                        near?.store(body, for: key, ticket: ticket, redisTTL: ttl == -1 ? nil : .milliseconds(ttl))
+                if case .bulk(let stored) = replies[0] {
+                    let entry = CacheEntry.decode(stored)
+                    // -1: no expiry; only 200s are kept past their TTL.
+                    let left = needsTTL ? replies[1].int.flatMap { $0 >= 0 ? $0 : nil } : nil
+                    let grace = entry.status == 200 ? graceMs : 0
+                    if let left, left <= grace {
+                        refreshInBackground(request)
+                        recorder.record(.stale, key: key, route: route, latency: .now - started)
+                        let age = (request.policy.ttlMilliseconds(random: 0) + grace - left) / 1000
+                        return CacheAnswer(OriginResponse(status: 200, body: entry.body), .stale, ageSeconds: max(0, age))
                     }
-                    return hit(body)
+                    if let ticket {
+                        near?.store(stored, for: key, ticket: ticket, redisTTL: left.map { .milliseconds($0 - grace) })
+                    }
+                    return hit(entry)
                 }
                 let (fill, shared) = try await load(request, recording: .fill, via: redis)
                 recorder.record(shared ? .coalesced : .miss, key: key, route: route, latency: .now - started)
-                return (fill.response, .miss)
+                return CacheAnswer(fill.response, .miss)
             }
         }
         let response = try await origin(request)
         recorder.record(.bypass, key: key, route: route, latency: .now - started)
-        return (response, .bypass)
+        return CacheAnswer(response, .bypass)
+    }
+
+    /// One refresh of a stale entry across the fleet: the server that takes the lease (`SET NX PX`,
+    /// for twice the origin timeout, so a server that dies holding it delays the next refresh no
+    /// longer) loads it through the guarded fill; the others keep answering `STALE`. Off the request path.
+    private func refreshInBackground(_ request: CacheableRequest) {
+        let key = request.key.description
+        guard refreshing.withLock({ $0.insert(key).inserted }) else { return }
+        let lease = fill.schema.refreshLease(key)
+        let leaseMs = String((originTimeout * 2).wholeMilliseconds)
+        Task {
+            defer { refreshing.withLock { _ = $0.remove(key) } }
+            let taken = try? await warmingRedis.send(RedisCommand("SET", lease, recorder.serverID, "NX", "PX", leaseMs))
+            guard taken == .status("OK") else { return }
+            _ = try? await load(request, recording: .refresh, via: warmingRedis)
+            _ = try? await warmingRedis.send(RedisCommand("DEL", lease))
+        }
     }
 
     public enum WarmResult: Equatable, Sendable {
@@ -120,7 +166,7 @@ public final class ResponseCache: Sendable {
         let started = ContinuousClock.now
         let response = try await origin(request)
         let loadTime = ContinuousClock.now - started
-        guard let ttlMs = request.policy.ttlMilliseconds(forStatus: response.status, random: Double.random(in: 0...1)),
+        guard let ttlMs = request.policy.storedTTLMilliseconds(forStatus: response.status, random: Double.random(in: 0...1)),
             let generations
         else {
             return Fill(response: response, stored: false)

@@ -21,6 +21,8 @@ extension CacheOutcome {
         case .bypass: .bypass
         case .invalidate: .invalidate
         case .warm: .warm
+        case .stale: .warn
+        case .refresh: .fill
         }
     }
 }

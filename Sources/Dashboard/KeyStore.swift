@@ -61,7 +61,7 @@ struct KeyStore {
             remove(matching: event.key, atMs: event.timestampMs)
         case .bypass:
             return
-        case .hit, .miss, .coalesced, .fill, .warm:
+        case .hit, .stale, .miss, .coalesced, .fill, .warm, .refresh:
             guard isWatched(event.key), removed[event.key].map({ $0.atMs < event.timestampMs }) ?? true else { return }
             var key =
                 keys[event.key]
@@ -71,7 +71,7 @@ struct KeyStore {
                     sizeBytes: removed[event.key]?.sizeBytes)
             if !event.route.isEmpty { key.route = event.route }
             switch event.outcome {
-            case .hit: key.hits += 1
+            case .hit, .stale: key.hits += 1
             case .miss, .coalesced: key.misses += 1
             default:
                 if let ttl = event.ttlMs {

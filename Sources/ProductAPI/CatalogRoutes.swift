@@ -16,10 +16,11 @@ public struct Catalog: Sendable {
 
     public var routes: [CachedRoute] { [listings, product, categories] }
 
-    /// `negativeTTL`: how long a 404 (a product that does not exist) is answered from the cache.
-    public init(store: ProductStore, jitter: Double = 0, negativeTTL: Duration = .zero) {
+    /// `options`: jitter, how long a 404 (a product that does not exist) is answered from the cache,
+    /// and how long a listing or product may be served `STALE` past its TTL.
+    public init(store: ProductStore, options: CachedRoute.Options = CachedRoute.Options()) {
         listings = CachedRoute(
-            "/products", prefix: Self.prefix, ttl: .seconds(120), jitter: jitter, negativeTTL: negativeTTL,
+            "/products", prefix: Self.prefix, ttl: .seconds(120), options: options,
             warm: ["", "featured=true"]
         ) {
             request throws(APIError) in
@@ -37,7 +38,7 @@ public struct Catalog: Sendable {
             }
         }
         let productPattern = "/products/{id}"
-        product = CachedRoute(productPattern, prefix: Self.prefix, ttl: .seconds(300), jitter: jitter, negativeTTL: negativeTTL) {
+        product = CachedRoute(productPattern, prefix: Self.prefix, ttl: .seconds(300), options: options) {
             request throws(APIError) in
             let id = try ProductID.parse(request.parameter("id"))
             return OriginLoad(canonicalPath: RoutePattern(productPattern).path(["id": "\(id)"])) {
@@ -46,7 +47,7 @@ public struct Catalog: Sendable {
             }
         }
         categories = CachedRoute(
-            "/categories", prefix: Self.prefix, ttl: .seconds(600), jitter: jitter, negativeTTL: negativeTTL, warm: [""]
+            "/categories", prefix: Self.prefix, ttl: .seconds(600), options: options, warm: [""]
         ) { _ in
             OriginLoad { .json(["categories": try await store.categories()]) }
         }

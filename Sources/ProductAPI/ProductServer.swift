@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable {
     public var ttlJitter = 0.0
     /// How long a 404 is answered from the cache (zero: 404s are not cached).
     public var negativeTTL: Duration = .seconds(10)
+    /// How long an entry is served `STALE` past its TTL while one refresh runs (zero: never).
+    public var grace: Duration = .seconds(60)
     /// TTLs by route pattern that replace the declared ones.
     public var ttls: [String: Duration] = [:]
     /// Adds `GET /bench/static`, the no-Redis floor `make bench` compares the hit path to.
@@ -36,7 +38,9 @@ public struct ProductServer: Sendable {
         } catch {
             throw ConfigurationError(flag: "--db", problem: "cannot open '\(configuration.databasePath)': \(error)")
         }
-        catalog = try Catalog(store: store, jitter: configuration.ttlJitter, negativeTTL: configuration.negativeTTL)
+        let options = CachedRoute.Options(
+            jitter: configuration.ttlJitter, negativeTTL: configuration.negativeTTL, grace: configuration.grace)
+        catalog = try Catalog(store: store, options: options)
             .withTTLs(configuration.ttls)
         cache = try CacheScope(configuration: configuration.cache, routes: catalog.routes, logger: logger)
     }

@@ -60,6 +60,11 @@ struct ServerOptions: ParsableArguments {
     var originTimeout = "2s"
 
     @Option(
+        name: .customLong("grace"),
+        help: "Serve an entry STALE this long past its TTL while one server refreshes it, e.g. 60s; 0: never.")
+    var grace = "60s"
+
+    @Option(
         name: .customLong("negative-ttl"), help: "Answer a 404 from the cache for this long, e.g. 10s; 0: 404s are not cached.")
     var negativeTTL = "10s"
 
@@ -84,6 +89,9 @@ struct ServerOptions: ParsableArguments {
         _ = try ttls()
         guard let timeout = DurationText.parse(originTimeout), timeout > .zero else {
             throw ValidationError("--origin-timeout must be a duration above 0 like 2s or 500ms, not '\(originTimeout)'")
+        }
+        guard DurationText.parse(grace) != nil else {
+            throw ValidationError("--grace must be a duration like 60s or 500ms, or 0 to turn it off, not '\(grace)'")
         }
         guard DurationText.parse(negativeTTL) != nil else {
             throw ValidationError(
@@ -112,6 +120,7 @@ struct ServerOptions: ParsableArguments {
         if let delay = DurationText.parse(originDelay) { configuration.originDelay = delay }
         configuration.ttlJitter = ttlJitter
         if let negative = DurationText.parse(negativeTTL) { configuration.negativeTTL = negative }
+        if let grace = DurationText.parse(grace) { configuration.grace = grace }
         configuration.ttls = (try? ttls()) ?? [:]
         configuration.benchmarkRoute = benchRoute
         return configuration
