@@ -43,7 +43,7 @@ bench: deps
 	NEAR_CACHE=off scripts/bench.sh .build/release/cachescope
 
 ## Cross-server freshness under load: three servers on one Redis, a writer and four readers, with pub/sub
-## kills, stopped servers and Redis restarts (5 scenarios x 30 s; ARGS="--duration 60" for longer); fails on a
+## kills, stopped servers, Redis restarts, tag invalidation and grace (7 scenarios x 30 s; ARGS="--duration 60" for longer); fails on a
 ## stale read while Redis is up.
 freshness: deps
 	$(SWIFT) build -c release

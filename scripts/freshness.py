@@ -26,6 +26,13 @@ Scenarios (30 s each by default):
                       every write that returns meanwhile sends two reads to it (answered on resume)
   restart-redis       Redis is shut down for 2-3 s and restarted empty, twice (once if under 15 s)
   near-cache-off      baseline: the servers run with --near-cache off
+  tags                readers also GET filtered listings (?category=misc, ?featured=false, and both with
+                      a parameter that filters nothing), which writes invalidate by tag, not by pattern
+  grace               as tags, with a 1 s listing TTL and 30 s grace: listings are served STALE while
+                      one server refreshes them; no STALE answer may be older than a returned write
+
+Every product the writer makes is in category misc and not featured, so a filtered listing holds the
+current listing less the seed products its filter excludes: those are added back before checking.
 
 Usage: scripts/freshness.py BIN [--scenario NAME ...] [--duration SECONDS] [--self-check]
 --self-check runs `plain` (or the scenarios named), plants five stale reads into each recorded run
@@ -125,10 +132,11 @@ def redis_command(port, *args):
         return s.makefile("rb").readline().decode().strip()
 
 
-def store_ids(db):
-    """The product ids in the SQLite file: the truth when a write's answer was lost."""
+def store_ids(db, where="1"):
+    """The product ids in the SQLite file (those matching `where`): the truth when a write's
+    answer was lost."""
     with contextlib.closing(sqlite3.connect(db, timeout=10)) as conn:
-        return frozenset(row[0] for row in conn.execute("SELECT id FROM products"))
+        return frozenset(row[0] for row in conn.execute(f"SELECT id FROM products WHERE {where}"))
 
 
 class Client:
@@ -243,9 +251,12 @@ class Cluster:
 class Workload:
     """The writer, readers and interference of one run, and the Record they fill."""
 
-    def __init__(self, cluster):
+    def __init__(self, cluster, listings):
         self.cluster = cluster
         self.record = Record(t0=now(), states=[store_ids(cluster.db)])
+        # Each listing read, with the seed products its filter leaves out (never deleted: the writer
+        # deletes only its own), added back to what it shows.
+        self.listings = [(path, store_ids(cluster.db, excluded)) for path, excluded in listings]
         self.lock = threading.Lock()        # guards record
         self.write_turn = threading.Lock()  # held for a whole write: servers are stopped between writes
         self.stopped_port = None
@@ -334,8 +345,9 @@ class Workload:
     def read_once(self, client, port, probe=False):
         start = now()
         try:
-            status, x_cache, body = client.request(port, "GET", "/products")
-            ids = frozenset(p["id"] for p in json.loads(body)["products"]) if status == 200 else None
+            path, left_out = random.choice(self.listings)
+            status, x_cache, body = client.request(port, "GET", path)
+            ids = frozenset(p["id"] for p in json.loads(body)["products"]) | left_out if status == 200 else None
         except HTTP_ERRORS + (ValueError,):
             ids = x_cache = None
         read = Read(port, start, now(), ids, x_cache, probe)
@@ -384,20 +396,29 @@ def restart_redis(work, duration):
             work.record.outages.append((down, now()))
 
 
-SCENARIOS = {  # name: (extra server flags, interference)
-    "plain": ([], None),
-    "kill-subscriptions": ([], kill_subscriptions),
-    "stop-server": ([], stop_servers),
-    "restart-redis": ([], restart_redis),
-    "near-cache-off": (["--near-cache", "off"], None),
+UNFILTERED = [("/products", "0")]  # (path, SQL condition of the seed products its filter leaves out)
+FILTERED = UNFILTERED + [
+    ("/products?category=misc", "category != 'misc'"),
+    ("/products?featured=false", "featured != 0"),
+    ("/products?featured=false&category=misc&x=1", "category != 'misc' OR featured != 0"),
+]
+
+SCENARIOS = {  # name: (extra server flags, interference, listings read)
+    "plain": ([], None, UNFILTERED),
+    "kill-subscriptions": ([], kill_subscriptions, UNFILTERED),
+    "stop-server": ([], stop_servers, UNFILTERED),
+    "restart-redis": ([], restart_redis, UNFILTERED),
+    "near-cache-off": (["--near-cache", "off"], None, UNFILTERED),
+    "tags": ([], None, FILTERED),
+    "grace": (["--ttl", "/products=1s", "--grace", "30s"], None, FILTERED),
 }
 
 
 def run_scenario(binary, name, duration, workdir):
     """Runs one scenario on a fresh cluster; returns its Record and each server's write_fences."""
-    flags, interference = SCENARIOS[name]
+    flags, interference, listings = SCENARIOS[name]
     with Cluster(binary, workdir, SERVER_FLAGS + flags) as cluster:
-        work = Workload(cluster)
+        work = Workload(cluster, listings)
         try:
             work.spawn(work.write_loop)
             for _ in range(READERS):
@@ -522,8 +543,10 @@ def report(name, duration, record, fences, check):
     print(f"{name} ({duration:g} s)")
     print(f"  writes        {len(record.writes)}, {record.failed_writes} failed; "
           f"p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms")
+    answers = collections.Counter(r.x_cache for r in record.reads if r.x_cache)
     print(f"  reads         {len(record.reads)}, {failed_reads} failed"
-          + (f", {probes} sent to a stopped server" if probes else ""))
+          + (f", {probes} sent to a stopped server" if probes else "")
+          + "; " + ", ".join(f"{n} {kind}" for kind, n in sorted(answers.items())))
     print(f"  violations    {len(violations)} stale reads while Redis was up")
     for s in violations[:3]:
         print(f"    {describe(record, s)}")

@@ -1,17 +1,55 @@
 import CacheCore
 import RedisClient
 
-/// Deletes cache entries by glob pattern the way every writer must, so that fills in flight
-/// elsewhere cannot write stale data back: first bump the generation the pattern covers
-/// (fills compare it atomically before storing), then delete with UNLINK, walking the
-/// keyspace with SCAN for patterns (never KEYS). Shared by the server and the dashboard.
+/// What an invalidation deletes: the keys a glob pattern matches (an exact key is a pattern
+/// without wildcards), or the keys filled with a tag.
+public enum DeletionTarget: Sendable, Equatable, CustomStringConvertible {
+    case pattern(String)
+    case tag(String)
+
+    /// As recorded in `invalidate` events: the pattern, or `tag:{name}`.
+    public var description: String {
+        switch self {
+        case .pattern(let pattern): pattern
+        case .tag(let tag): KeySchema.tagGeneration(tag)
+        }
+    }
+}
+
+/// Deletes cache entries the way every writer must, so that fills in flight elsewhere cannot
+/// write stale data back: first bump the generation the target covers (fills compare it
+/// atomically before storing), then delete with UNLINK: for a pattern walking the keyspace with
+/// SCAN (never KEYS), for a tag only the keys in its set, so its cost is bounded by what it
+/// deletes. Shared by the server and the dashboard.
 public struct KeyDeletion: Sendable {
+    /// Deletes every key of a tag's set, and the set, in one step: no fill can add a key to it
+    /// between the read and the delete. KEYS[1]: the tag's set.
+    static let tagScript = """
+        local members = redis.call('SMEMBERS', KEYS[1])
+        local deleted = 0
+        for i = 1, #members, 500 do
+          deleted = deleted + redis.call('UNLINK', unpack(members, i, math.min(i + 499, #members)))
+        end
+        redis.call('DEL', KEYS[1])
+        return deleted
+        """
+
     public let redis: RedisPipeline
     public let schema: KeySchema
 
     public init(redis: RedisPipeline, schema: KeySchema) {
         self.redis = redis
         self.schema = schema
+    }
+
+    /// Returns the number of keys deleted; throws if Redis failed or `until` passed first.
+    public func delete(_ target: DeletionTarget, until: ContinuousClock.Instant) async throws -> Int {
+        switch target {
+        case .pattern(let pattern): return try await delete(pattern, until: until)
+        case .tag(let tag):
+            try await redis.call("HINCRBY", schema.generations, KeySchema.tagGeneration(tag), "1")
+            return try await redis.send(RedisCommand("EVAL", Self.tagScript, "1", schema.tag(tag))).orThrow().int ?? 0
+        }
     }
 
     /// Returns the number of keys deleted; throws if Redis failed or `until` passed first.

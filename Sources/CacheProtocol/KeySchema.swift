@@ -18,6 +18,10 @@ public struct KeySchema: Sendable, Equatable {
     public var generations: String { "\(namespace):gen" }
     /// The generation field that every pattern invalidation spanning several groups bumps.
     public static let allGroups = "*"
+    /// The generation field of a tag, bumped by an invalidation of the tag.
+    public static func tagGeneration(_ tag: String) -> String { "tag:\(tag)" }
+    /// SET of the keys filled with a tag (added by the guarded fill, emptied by the tag's invalidation).
+    public func tag(_ tag: String) -> String { "\(namespace):tag:\(tag)" }
     /// SORTED SET of server ids, scored by when each last announced itself (Unix ms).
     public var servers: String { "\(namespace):servers" }
     /// HASH describing one running server (see `ServerPresence`); expires unless renewed.

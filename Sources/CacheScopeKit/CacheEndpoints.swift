@@ -40,7 +40,7 @@ extension CacheScope {
                 let allowed = prefixes.map { "'\($0):'" }.joined(separator: " or ")
                 throw APIError(422, "'pattern' and 'key' must start with \(allowed), the cache's own keys")
             }
-            guard let deleted = await self.invalidator.invalidate([pattern], reason: "POST /cache/invalidate") else {
+            guard let deleted = await self.invalidator.invalidate([.pattern(pattern)], reason: "POST /cache/invalidate") else {
                 throw APIError(503, "Redis is unreachable; the invalidation is queued and the cache is bypassed until it is done")
             }
             return jsonResponse(status: 200, body: OriginResponse.json(["deleted": deleted]).body)

@@ -95,7 +95,7 @@ public final class CacheScope: Sendable {
     /// (the invalidation then stays pending and the cache is bypassed until it is carried out).
     @discardableResult
     public func invalidate(_ invalidations: [Invalidation], reason: String) async -> Int? {
-        await invalidator.invalidate(invalidations.map(\.pattern), reason: reason)
+        await invalidator.invalidate(invalidations.map(\.target), reason: reason)
     }
 
     /// Fills the given `path?query` targets through the request path; returns the keys stored.

@@ -1,4 +1,5 @@
 import CacheCore
+import CacheProtocol
 import Foundation
 
 /// One cacheable GET route, declared once: its path pattern, key prefix, TTL, and how to load
@@ -107,10 +108,16 @@ public struct OriginLoad: Sendable {
     /// The path the key is made of, when the request's own spelling is not canonical
     /// (`/products/007` is stored as `/products/7`); nil: the request's path.
     public var canonicalPath: String?
+    /// What the entry contains, for precise invalidation (`Invalidation.tag`): a fill joins each
+    /// tag's set atomically, and is refused if any of them was invalidated while it loaded.
+    public var tags: [String]
     public let run: @Sendable () async throws -> OriginResponse
 
-    public init(canonicalPath: String? = nil, _ run: @escaping @Sendable () async throws -> OriginResponse) {
+    public init(
+        canonicalPath: String? = nil, tags: [String] = [], _ run: @escaping @Sendable () async throws -> OriginResponse
+    ) {
         self.canonicalPath = canonicalPath
+        self.tags = tags
         self.run = run
     }
 }
@@ -148,21 +155,24 @@ public struct APIError: Error, Equatable, Sendable {
     }
 }
 
-/// Entries to invalidate: an exact key, or a glob pattern over keys.
+/// Entries to invalidate: an exact key, a glob pattern over keys, or every entry filled with a tag.
 public struct Invalidation: Sendable, Equatable, CustomStringConvertible {
-    /// The glob pattern deleted (an exact key is escaped).
-    public let pattern: String
+    let target: DeletionTarget
 
-    public static func key(_ key: String) -> Invalidation { Invalidation(pattern: Glob.escape(key)) }
-    public static func pattern(_ glob: String) -> Invalidation { Invalidation(pattern: glob) }
+    public static func key(_ key: String) -> Invalidation { Invalidation(target: .pattern(Glob.escape(key))) }
+    public static func pattern(_ glob: String) -> Invalidation { Invalidation(target: .pattern(glob)) }
+    /// The entries whose loads named `tag` (`OriginLoad.tags`): precise, and bounded by what it deletes.
+    public static func tag(_ tag: String) -> Invalidation { Invalidation(target: .tag(tag)) }
 
-    public var description: String { pattern }
+    /// The glob pattern, or `tag:{name}`.
+    public var description: String { target.description }
 }
 
-/// One cacheable GET, resolved: its policy, its key, and how to load it.
+/// One cacheable GET, resolved: its policy, its key, its tags, and how to load it.
 public struct CacheableRequest: Sendable {
-    public private(set) var policy: CachePolicy
+    public let policy: CachePolicy
     public let key: CacheKey
+    public let tags: [String]
     public let load: @Sendable () async throws -> OriginResponse
 }
 
@@ -194,6 +204,6 @@ public struct RouteTable: Sendable {
         let canonical = CanonicalQuery(query)
         let load = try route.resolve(RouteRequest(path: path, parameters: parameters, query: canonical))
         let key = CacheKey(prefix: route.policy.prefix, path: load.canonicalPath ?? path, query: canonical)
-        return CacheableRequest(policy: route.policy, key: key, load: load.run)
+        return CacheableRequest(policy: route.policy, key: key, tags: load.tags, load: load.run)
     }
 }

@@ -9,7 +9,7 @@ import Synchronization
 public final class PendingInvalidations: Sendable {
     struct Entry: Sendable {
         let id: UInt64
-        let pattern: String
+        let target: DeletionTarget
     }
 
     private let state = Mutex<(lastID: UInt64, entries: [Entry])>((0, []))
@@ -19,10 +19,10 @@ public final class PendingInvalidations: Sendable {
     public var isEmpty: Bool { state.withLock { $0.entries.isEmpty } }
     public var count: Int { state.withLock { $0.entries.count } }
 
-    func append(_ pattern: String) {
+    func append(_ target: DeletionTarget) {
         state.withLock { state in
             state.lastID += 1
-            state.entries.append(Entry(id: state.lastID, pattern: pattern))
+            state.entries.append(Entry(id: state.lastID, target: target))
         }
     }
 
@@ -62,35 +62,36 @@ public final class Invalidator: Sendable {
         self.deadline = deadline
     }
 
-    /// Invalidates every pattern; returns the number of keys deleted, or nil if Redis could not
+    /// Invalidates every target; returns the number of keys deleted, or nil if Redis could not
     /// be reached in time (the invalidation then stays pending and the cache is bypassed until done).
     @discardableResult
-    public func invalidate(_ patterns: [String], reason: String) async -> Int? {
+    public func invalidate(_ targets: [DeletionTarget], reason: String) async -> Int? {
         // Redis will say so too, but this write must not wait for that message before it answers.
         defer { near?.flush() }
         // Earlier invalidations first: this write must not return before they are carried out either.
         if !pending.isEmpty { await replayPending() }
         guard pending.isEmpty else {
-            patterns.forEach(pending.append)
+            targets.forEach(pending.append)
             return nil
         }
         let until = ContinuousClock.now + deadline
         var total = 0
-        for (index, pattern) in patterns.enumerated() {
+        for (index, target) in targets.enumerated() {
             do {
-                total += try await delete(pattern, until: until)
+                total += try await delete(target, until: until)
             } catch {
-                patterns[index...].forEach(pending.append)
+                targets[index...].forEach(pending.append)
                 logger.warning(
                     "invalidation left pending until Redis answers",
                     metadata: [
-                        "reason": "\(reason)", "patterns": "\(patterns[index...].joined(separator: " "))", "error": "\(error)",
+                        "reason": "\(reason)", "targets": "\(targets[index...].map(\.description).joined(separator: " "))",
+                        "error": "\(error)",
                     ])
                 return nil
             }
         }
         guard await fenceNearCaches() else {
-            patterns.forEach(pending.append)
+            targets.forEach(pending.append)
             // The deletions went through, so Redis's tracking tells the near caches; give that the
             // time of a lease, the longest a near cache may go on without hearing from Redis.
             try? await Task.sleep(for: Fences.lease)
@@ -100,7 +101,7 @@ public final class Invalidator: Sendable {
             "invalidated",
             metadata: [
                 "reason": "\(reason)", "keys": "\(total)",
-                "patterns": "\(patterns.joined(separator: " "))",
+                "targets": "\(targets.map(\.description).joined(separator: " "))",
             ])
         return total
     }
@@ -111,9 +112,9 @@ public final class Invalidator: Sendable {
         guard !queued.isEmpty else { return }
         var done: [PendingInvalidations.Entry] = []
         for entry in queued {
-            guard let deleted = try? await delete(entry.pattern, until: .now + deadline) else { break }
+            guard let deleted = try? await delete(entry.target, until: .now + deadline) else { break }
             done.append(entry)
-            logger.info("pending invalidation carried out", metadata: ["pattern": "\(entry.pattern)", "keys": "\(deleted)"])
+            logger.info("pending invalidation carried out", metadata: ["target": "\(entry.target)", "keys": "\(deleted)"])
         }
         // Until the near caches are told, the deletions are redone next time (they are idempotent).
         guard !done.isEmpty, await fenceNearCaches() else { return }
@@ -139,9 +140,9 @@ public final class Invalidator: Sendable {
     }
 
     /// Deletes through the shared protocol, then records the invalidation.
-    private func delete(_ pattern: String, until: ContinuousClock.Instant) async throws -> Int {
-        let deleted = try await deletion.delete(pattern, until: until)
-        recorder.record(.invalidate, key: pattern, route: "*", deleted: deleted)
+    private func delete(_ target: DeletionTarget, until: ContinuousClock.Instant) async throws -> Int {
+        let deleted = try await deletion.delete(target, until: until)
+        recorder.record(.invalidate, key: target.description, route: "*", deleted: deleted)
         return deleted
     }
 }

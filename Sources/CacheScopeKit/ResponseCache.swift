@@ -149,8 +149,8 @@ public final class ResponseCache: Sendable {
     private func load(
         _ request: CacheableRequest, recording outcome: CacheOutcome, via redis: RedisPipeline
     ) async throws -> (Fill, shared: Bool) {
-        let reply = try? await redis.send(fill.readGenerations(of: request.key))
-        let generations = reply.flatMap(fill.generations(from:))
+        let reply = try? await redis.send(fill.readGenerations(of: request.key, tags: request.tags))
+        let generations = reply.flatMap { fill.generations(from: $0, tags: request.tags.count) }
         return try await flights.run(request.key.description, version: generations?.version) {
             try await self.loadAndStore(request, generations: generations, recording: outcome, via: redis)
         }
@@ -173,7 +173,8 @@ public final class ResponseCache: Sendable {
         }
         let entry = CacheEntry.encode(status: response.status, body: response.body)
         let stored = GuardedFill.stored(
-            try? await redis.send(fill.store(entry, for: request.key, ttlMs: ttlMs, generations: generations)))
+            try? await redis.send(fill.store(entry, for: request.key, ttlMs: ttlMs, tags: request.tags, generations: generations))
+        )
         if stored {
             recorder.record(
                 outcome, key: key, route: request.policy.route, ttlMs: ttlMs, latency: loadTime,

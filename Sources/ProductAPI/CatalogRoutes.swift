@@ -32,7 +32,7 @@ public struct Catalog: Sendable {
             case let other?: throw APIError(400, "featured must be true or false, not '\(other)'")
             }
             let category = try request.single("category")
-            return OriginLoad {
+            return OriginLoad(tags: [Self.listingTag(featured: featured, category: category)]) {
                 let products = try await store.products(featured: featured, category: category)
                 return .json(ProductList(products: products, count: products.count))
             }
@@ -71,10 +71,29 @@ public struct Catalog: Sendable {
     /// The canonical path of product `id`.
     public func path(ofProduct id: Int64) -> String { product.pattern.path(["id": "\(id)"]) }
 
-    /// What creating or deleting product `id` must invalidate: every listing, the categories, and the
-    /// product's own entries (for a new id, a cached 404).
-    public func invalidations(forProduct id: Int64) -> [Invalidation] {
-        [listings.everyEntry, categories.everyEntry, product.entries(ofPath: path(ofProduct: id))]
+    /// What creating or deleting a product must invalidate, exactly: the listings that can hold it
+    /// (unfiltered, its category, its `featured`, and both), its own entries (for a new id, a cached
+    /// 404), and the categories only when their set changed.
+    public func invalidations(for write: ProductStore.Write) -> [Invalidation] {
+        let product = write.product
+        var invalidations = [self.product.entries(ofPath: path(ofProduct: product.id))]
+        for featured in [nil, product.featured] {
+            for category in [nil, product.category] {
+                invalidations.append(.tag(Self.listingTag(featured: featured, category: category)))
+            }
+        }
+        if write.categoriesChanged { invalidations.append(categories.everyEntry) }
+        return invalidations
+    }
+
+    /// The tag of a listing by its filters (nil: not filtered by it). A listing's filters decide
+    /// which products it holds, whatever other parameters its query has, so a product is in
+    /// exactly the listings of the four tags its own category and `featured` make.
+    static func listingTag(featured: Bool?, category: String?) -> String {
+        let filters = CanonicalQuery(parameters: [
+            ("category", category ?? "*"), ("featured", featured.map { String($0) } ?? "*"),
+        ])
+        return "\(prefix):listing:\(filters)"
     }
 }
 

@@ -87,20 +87,37 @@ public final class ProductStore: Sendable {
         }
     }
 
-    public func create(_ draft: ProductDraft) async throws -> Product {
+    /// A product written, and whether the write changed the set of categories: decided in the
+    /// write's own transaction, so concurrent writes cannot both miss the change.
+    public struct Write: Sendable, Equatable {
+        public let product: Product
+        public let categoriesChanged: Bool
+    }
+
+    public func create(_ draft: ProductDraft) async throws -> Write {
         try await database.write { db in
+            let known = try Self.hasCategory(draft.category, db)
             try db.execute(
                 sql: "INSERT INTO products (name, price, featured, category) VALUES (?, ?, ?, ?)",
                 arguments: [draft.name, draft.price, draft.featured, draft.category])
-            return Product(
+            let product = Product(
                 id: db.lastInsertedRowID, name: draft.name, price: draft.price,
                 featured: draft.featured, category: draft.category)
+            return Write(product: product, categoriesChanged: !known)
         }
     }
 
-    /// Deletes the product; false if there was none.
-    public func delete(id: Int64) async throws -> Bool {
-        try await database.write { db in try Product.deleteOne(db, key: id) }
+    /// Deletes the product; nil if there was none.
+    public func delete(id: Int64) async throws -> Write? {
+        try await database.write { db in
+            guard let product = try Product.fetchOne(db, key: id) else { return nil }
+            try product.delete(db)
+            return Write(product: product, categoriesChanged: try !Self.hasCategory(product.category, db))
+        }
+    }
+
+    private static func hasCategory(_ category: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM products WHERE category = ?)", arguments: [category]) ?? false
     }
 
     /// Makes every read fail (or stop failing), as a dead database would: for watching the cache

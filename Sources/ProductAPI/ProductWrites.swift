@@ -28,16 +28,15 @@ extension ProductServer {
             } catch ProductDraft.Invalid.field(let message) {
                 throw APIError(422, message)
             }
-            let product = try await self.store.create(draft)
-            await self.cache.invalidate(
-                self.catalog.invalidations(forProduct: product.id), reason: "POST \(self.catalog.listings.pattern)")
-            return Response.json(.json(product, status: 201))
+            let write = try await self.store.create(draft)
+            await self.cache.invalidate(self.catalog.invalidations(for: write), reason: "POST \(self.catalog.listings.pattern)")
+            return Response.json(.json(write.product, status: 201))
         }
         router.delete(RouterPath(catalog.product.pattern.description)) { _, context in
             let id = try ProductID.parse(context.parameters.get("id") ?? "")
-            guard try await self.store.delete(id: id) else { throw APIError(404, ProductID.notFoundMessage) }
+            guard let write = try await self.store.delete(id: id) else { throw APIError(404, ProductID.notFoundMessage) }
             await self.cache.invalidate(
-                self.catalog.invalidations(forProduct: id), reason: "DELETE \(self.catalog.path(ofProduct: id))")
+                self.catalog.invalidations(for: write), reason: "DELETE \(self.catalog.path(ofProduct: id))")
             return Response.json(.json(["deleted": id]))
         }
     }

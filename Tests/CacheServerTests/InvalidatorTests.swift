@@ -20,12 +20,12 @@ import Testing
             defer { server.shutdown() }
             let pid = try #require(redis.processIdentifier)
             kill(pid, SIGSTOP)
-            #expect(await server.invalidator.invalidate(["shop:/products:*"], reason: "during a stall") == nil)
+            #expect(await server.invalidator.invalidate([.pattern("shop:/products:*")], reason: "during a stall") == nil)
             kill(pid, SIGCONT)
             #expect(server.invalidator.pending.count == 1)
 
             try await Task.sleep(for: .milliseconds(400))  // past the reconnect back-off
-            #expect(await server.invalidator.invalidate(["shop:/categories:*"], reason: "after") != nil)
+            #expect(await server.invalidator.invalidate([.pattern("shop:/categories:*")], reason: "after") != nil)
             #expect(server.invalidator.pending.isEmpty)
             await redis.stop()
         }

@@ -56,12 +56,28 @@ import Testing
         }
     }
 
-    @Test func writesInvalidateTheListingsTheCategoriesAndTheProductsOwnEntries() {
+    @Test func writesInvalidateExactlyTheListingsThatHoldTheProduct() {
         let catalog = Catalog(store: try! ProductStore(path: TestServer.temporaryDatabase(), originDelay: .zero))
+        let gadget = Product(id: 5, name: "g", price: 1, featured: true, category: "gadgets")
+        let sameSet = catalog.invalidations(for: ProductStore.Write(product: gadget, categoriesChanged: false))
         #expect(
-            catalog.invalidations(forProduct: 5).map(\.pattern) == [
-                "shop:/products:*", "shop:/categories:*", "shop:/products/5:*",
+            sameSet.map(\.description) == [
+                "shop:/products/5:*",
+                "tag:shop:listing:category=%2A&featured=%2A", "tag:shop:listing:category=gadgets&featured=%2A",
+                "tag:shop:listing:category=%2A&featured=true", "tag:shop:listing:category=gadgets&featured=true",
             ])
-        #expect(catalog.product.everyEntry.pattern == "shop:/products/*")
+        let newCategory = catalog.invalidations(for: ProductStore.Write(product: gadget, categoriesChanged: true))
+        #expect(newCategory.last?.description == "shop:/categories:*", "the categories only when their set changed")
+        #expect(catalog.product.everyEntry.description == "shop:/products/*")
+    }
+
+    @Test func aListingIsTaggedByItsFiltersOnly() throws {
+        let listings = try #require(table.routes.first)
+        func tags(_ query: String) throws -> [String] {
+            try #require(try table.resolve(listings, path: "/products", query: query)).tags
+        }
+        #expect(try tags("") == ["shop:listing:category=%2A&featured=%2A"])
+        #expect(try tags("x=1") == ["shop:listing:category=%2A&featured=%2A"], "other parameters filter nothing")
+        #expect(try tags("featured=false&category=a%2Ab") == ["shop:listing:category=a%2Ab&featured=false"])
     }
 }
