@@ -28,8 +28,9 @@ Scenarios (30 s each by default):
   near-cache-off      baseline: the servers run with --near-cache off
   tags                readers also GET filtered listings (?category=misc, ?featured=false, and both with
                       a parameter that filters nothing), which writes invalidate by tag, not by pattern
-  grace               as tags, with a 1 s listing TTL and 30 s grace: listings are served STALE while
-                      one server refreshes them; no STALE answer may be older than a returned write
+  grace               as tags, with a 1 s listing TTL and 30 s grace, and 1.2-2.5 s between writes:
+                      listings expire between writes and are served STALE while one server refreshes
+                      them; no STALE answer may be older than a write that has returned
 
 Every product the writer makes is in category misc and not featured, so a filtered listing holds the
 current listing less the seed products its filter excludes: those are added back before checking.
@@ -251,8 +252,9 @@ class Cluster:
 class Workload:
     """The writer, readers and interference of one run, and the Record they fill."""
 
-    def __init__(self, cluster, listings):
+    def __init__(self, cluster, listings, write_pause):
         self.cluster = cluster
+        self.write_pause = write_pause  # seconds between writes, (low, high)
         self.record = Record(t0=now(), states=[store_ids(cluster.db)])
         # Each listing read, with the seed products its filter leaves out (never deleted: the writer
         # deletes only its own), added back to what it shows.
@@ -308,7 +310,7 @@ class Workload:
                 if self.write_once(client, port, mine) and stopped is not None:
                     for _ in range(PROBES_PER_WRITE):
                         self.spawn(self.read_once, Client(), stopped, True)
-            time.sleep(random.uniform(0.02, 0.12))
+            time.sleep(random.uniform(*self.write_pause))
 
     def write_once(self, client, port, mine):
         """POSTs a product, or DELETEs `mine`, and records the listing it leaves. Returns whether
@@ -403,22 +405,24 @@ FILTERED = UNFILTERED + [
     ("/products?featured=false&category=misc&x=1", "category != 'misc' OR featured != 0"),
 ]
 
-SCENARIOS = {  # name: (extra server flags, interference, listings read)
-    "plain": ([], None, UNFILTERED),
-    "kill-subscriptions": ([], kill_subscriptions, UNFILTERED),
-    "stop-server": ([], stop_servers, UNFILTERED),
-    "restart-redis": ([], restart_redis, UNFILTERED),
-    "near-cache-off": (["--near-cache", "off"], None, UNFILTERED),
-    "tags": ([], None, FILTERED),
-    "grace": (["--ttl", "/products=1s", "--grace", "30s"], None, FILTERED),
+WRITES_OFTEN = (0.02, 0.12)  # s between writes
+
+SCENARIOS = {  # name: (extra server flags, interference, listings read, pause between writes)
+    "plain": ([], None, UNFILTERED, WRITES_OFTEN),
+    "kill-subscriptions": ([], kill_subscriptions, UNFILTERED, WRITES_OFTEN),
+    "stop-server": ([], stop_servers, UNFILTERED, WRITES_OFTEN),
+    "restart-redis": ([], restart_redis, UNFILTERED, WRITES_OFTEN),
+    "near-cache-off": (["--near-cache", "off"], None, UNFILTERED, WRITES_OFTEN),
+    "tags": ([], None, FILTERED, WRITES_OFTEN),
+    "grace": (["--ttl", "/products=1s", "--grace", "30s"], None, FILTERED, (1.2, 2.5)),
 }
 
 
 def run_scenario(binary, name, duration, workdir):
     """Runs one scenario on a fresh cluster; returns its Record and each server's write_fences."""
-    flags, interference, listings = SCENARIOS[name]
+    flags, interference, listings, write_pause = SCENARIOS[name]
     with Cluster(binary, workdir, SERVER_FLAGS + flags) as cluster:
-        work = Workload(cluster, listings)
+        work = Workload(cluster, listings, write_pause)
         try:
             work.spawn(work.write_loop)
             for _ in range(READERS):

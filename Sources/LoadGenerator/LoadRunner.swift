@@ -5,7 +5,7 @@ import Synchronization
 /// Tallies of a load run: responses by `X-Cache`, errors, and latencies for percentiles.
 public final class LoadStats: Sendable {
     public struct Snapshot: Sendable, Equatable {
-        public var requests = 0, hits = 0, misses = 0, bypasses = 0, uncached = 0, errors = 0
+        public var requests = 0, hits = 0, stale = 0, misses = 0, bypasses = 0, uncached = 0, errors = 0
         public var latenciesUs: [Int] = []
         public var elapsed: Duration = .zero
 
@@ -15,6 +15,7 @@ public final class LoadStats: Sendable {
         public mutating func merge(_ other: Snapshot) {
             requests += other.requests
             hits += other.hits
+            stale += other.stale
             misses += other.misses
             bypasses += other.bypasses
             uncached += other.uncached
@@ -28,14 +29,14 @@ public final class LoadStats: Sendable {
             return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
         }
 
-        /// `rps 198.7 | HIT 93.1% MISS 6.5% BYPASS 0.0% | p50 1.2ms p99 9.8ms | errors 0`
+        /// `rps 198.7 | HIT 93.1% STALE 0.4% MISS 6.5% BYPASS 0.0% | p50 1.2ms p99 9.8ms | errors 0`
         public var summary: String {
             let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-            let cached = max(1, hits + misses + bypasses)
+            let cached = max(1, hits + stale + misses + bypasses)
             func share(_ n: Int) -> String { String(format: "%.1f%%", Double(n) / Double(cached) * 100) }
             func ms(_ us: Int?) -> String { us.map { String(format: "%.1fms", Double($0) / 1000) } ?? "-" }
             return String(format: "rps %.1f", Double(requests) / seconds)
-                + " | HIT \(share(hits)) MISS \(share(misses)) BYPASS \(share(bypasses))"
+                + " | HIT \(share(hits)) STALE \(share(stale)) MISS \(share(misses)) BYPASS \(share(bypasses))"
                 + " | p50 \(ms(percentileUs(0.5))) p99 \(ms(percentileUs(0.99))) | errors \(errors)"
         }
     }
@@ -53,6 +54,7 @@ public final class LoadStats: Sendable {
             switch (status, cache) {
             case (nil, _), ((500...)?, _): s.errors += 1
             case (_, "HIT"?): s.hits += 1
+            case (_, "STALE"?): s.stale += 1
             case (_, "MISS"?): s.misses += 1
             case (_, "BYPASS"?): s.bypasses += 1
             default: s.uncached += 1
