@@ -36,6 +36,8 @@ public struct CacheEvent: Sendable, Equatable {
     public var request: String?
     /// The HTTP status of the cached response when it is not 200 (a cached 404; hit and fill only).
     public var status: Int?
+    /// The server whose load a `coalesced` request waited for, when it was another one.
+    public var loader: String?
     /// The instance that recorded it.
     public var server: String
     /// Wall-clock time in Unix milliseconds.
@@ -43,7 +45,8 @@ public struct CacheEvent: Sendable, Equatable {
 
     public init(
         outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil, latencyUs: Int = 0,
-        deleted: Int? = nil, request: String? = nil, status: Int? = nil, server: String, timestampMs: Int64
+        deleted: Int? = nil, request: String? = nil, status: Int? = nil, loader: String? = nil, server: String,
+        timestampMs: Int64
     ) {
         self.outcome = outcome
         self.key = key
@@ -53,6 +56,7 @@ public struct CacheEvent: Sendable, Equatable {
         self.deleted = deleted
         self.request = request
         self.status = status
+        self.loader = loader
         self.server = server
         self.timestampMs = timestampMs
     }
@@ -68,6 +72,7 @@ public struct CacheEvent: Sendable, Equatable {
         if let deleted { fields.append(("deleted", String(deleted))) }
         if let request { fields.append(("request", request)) }
         if let status { fields.append(("status", String(status))) }
+        if let loader { fields.append(("loader", loader)) }
         fields.append(("server", server))
         fields.append(("ts_ms", String(timestampMs)))
         return fields
@@ -82,6 +87,7 @@ public struct CacheEvent: Sendable, Equatable {
             outcome: outcome, key: key, route: fields["route"] ?? "",
             ttlMs: fields["ttl_ms"].flatMap { Int($0) }, latencyUs: fields["latency_us"].flatMap { Int($0) } ?? 0,
             deleted: fields["deleted"].flatMap { Int($0) }, request: fields["request"],
-            status: fields["status"].flatMap { Int($0) }, server: fields["server"] ?? "", timestampMs: ts)
+            status: fields["status"].flatMap { Int($0) }, loader: fields["loader"], server: fields["server"] ?? "",
+            timestampMs: ts)
     }
 }

@@ -34,6 +34,9 @@ public struct KeySchema: Sendable, Equatable {
     /// SORTED SET of the servers whose near cache may be serving, scored by their last heartbeat
     /// (Redis's clock, ms): the answers a fence must wait for.
     public var nearCaches: String { "\(namespace):near:members" }
+    /// STRING held while one server loads a missing entry (`SET NX PX`): the fleet's one load; the
+    /// value is the server's id.
+    public func fillLease(_ key: String) -> String { "\(namespace):filling:\(key)" }
     /// STRING held while one server refreshes a stale entry (`SET NX PX`): the fleet's one refresh.
     public func refreshLease(_ key: String) -> String { "\(namespace):refresh:\(key)" }
     /// The channel Redis's `CLIENT TRACKING ... REDIRECT` sends key invalidations to.

@@ -25,12 +25,12 @@ public final class EventRecorder: Sendable {
 
     public func record(
         _ outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil,
-        latency: Duration = .zero, deleted: Int? = nil, request: String? = nil, status: Int? = nil
+        latency: Duration = .zero, deleted: Int? = nil, request: String? = nil, status: Int? = nil, loader: String? = nil
     ) {
         let event = CacheEvent(
             outcome: outcome, key: key, route: route, ttlMs: ttlMs,
             latencyUs: latency.wholeMicroseconds,
-            deleted: deleted, request: request, status: status, server: serverID, timestampMs: Self.nowMs())
+            deleted: deleted, request: request, status: status, loader: loader, server: serverID, timestampMs: Self.nowMs())
         let counter = state.withLock { state -> Counter in
             state.batch.record(event)
             if outcome != .invalidate {

@@ -29,6 +29,8 @@ public struct Fill: Sendable {
     /// Whether the guarded write stored it (false for a status the policy does not keep, a moved
     /// generation, or Redis trouble).
     public let stored: Bool
+    /// The other server whose load this one waited for (fleet-wide single-flight), if any.
+    public var loadedBy: String? = nil
 }
 
 /// The cache-aside read path: look in Redis, else load once per key (single-flight) and
@@ -100,7 +102,9 @@ public final class ResponseCache: Sendable {
                     return hit(entry)
                 }
                 let (fill, shared) = try await load(request, recording: .fill, via: redis)
-                recorder.record(shared ? .coalesced : .miss, key: key, route: route, latency: .now - started)
+                let coalesced = shared || fill.loadedBy != nil
+                recorder.record(
+                    coalesced ? .coalesced : .miss, key: key, route: route, latency: .now - started, loader: fill.loadedBy)
                 return CacheAnswer(fill.response, .miss)
             }
         }
@@ -152,7 +156,49 @@ public final class ResponseCache: Sendable {
         let reply = try? await redis.send(fill.readGenerations(of: request.key, tags: request.tags))
         let generations = reply.flatMap { fill.generations(from: $0, tags: request.tags.count) }
         return try await flights.run(request.key.description, version: generations?.version) {
-            try await self.loadAndStore(request, generations: generations, recording: outcome, via: redis)
+            guard outcome == .fill, generations != nil else {
+                return try await self.loadAndStore(request, generations: generations, recording: outcome, via: redis)
+            }
+            return try await self.loadOncePerFleet(request, generations: generations, via: redis)
+        }
+    }
+
+    /// Fleet-wide single-flight for a miss: the server that takes the key's fill lease (`SET NX PX`,
+    /// twice the origin timeout) loads it; the others poll every 20 ms for its fill and answer with
+    /// it, and load themselves once the lease is gone without a fill (a refused or failed load) or
+    /// has run out (its holder died). `SET … NX GET` answers nil when it took the lease and the
+    /// holder's id when another server has it; Redis trouble (or a Redis before 7.0, which refuses
+    /// NX with GET): load here, as without the lease.
+    private func loadOncePerFleet(
+        _ request: CacheableRequest, generations: GuardedFill.Generations?, via redis: RedisPipeline
+    ) async throws -> Fill {
+        let key = request.key.description
+        let lease = fill.schema.fillLease(key)
+        let leaseTime = originTimeout * 2
+        let reply = try? await redis.send(
+            RedisCommand("SET", lease, recorder.serverID, "NX", "PX", String(leaseTime.wholeMilliseconds), "GET"))
+        switch reply {
+        case .null?:
+            defer { Task { [redis] in _ = try? await redis.send(RedisCommand("DEL", lease)) } }
+            return try await loadAndStore(request, generations: generations, recording: .fill, via: redis)
+        case .bulk(let holder)?:
+            let deadline = ContinuousClock.now + leaseTime
+            while ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                guard let replies = try? await redis.send([RedisCommand("GET", key), RedisCommand("EXISTS", lease)]) else {
+                    break
+                }
+                if case .bulk(let stored) = replies[0] {
+                    let entry = CacheEntry.decode(stored)
+                    var fill = Fill(response: OriginResponse(status: entry.status, body: entry.body), stored: false)
+                    fill.loadedBy = String(decoding: holder, as: UTF8.self)
+                    return fill
+                }
+                if replies[1].int == 0 { break }
+            }
+            return try await loadAndStore(request, generations: generations, recording: .fill, via: redis)
+        default:
+            return try await loadAndStore(request, generations: generations, recording: .fill, via: redis)
         }
     }
 

@@ -92,6 +92,27 @@ import Testing
         }
     }
 
+    /// Stale-if-error: with the store failing, a copy within grace is still served, and a request
+    /// with no copy gets a 503 JSON with Retry-After; the failed refresh leaves no lease behind.
+    @Test func aFailingStoreStillServesACopyWithinGrace() async throws {
+        try await staleServer { server in
+            _ = try await server.send("POST", "/debug/origin", json: #"{"fail": true}"#)
+            let stale = try await server.get("/products")
+            #expect(stale.status == 200)
+            #expect(stale.header("X-Cache") == "STALE")
+            #expect(stale.json["count"] as? Int == 5)
+            let cold = try await server.get("/categories")
+            #expect(cold.status == 503)
+            #expect(cold.header("Retry-After") == "1")
+            let released = await waitUntil {
+                (try? await server.redis.send(RedisCommand("EXISTS", "cachescope:refresh:shop:/products:e3b0c442")).int) == 0
+            }
+            #expect(released, "the failed refresh gave its lease back")
+            _ = try await server.send("POST", "/debug/origin", json: #"{"fail": false}"#)
+            #expect(try await server.get("/categories").status == 200)
+        }
+    }
+
     @Test func graceZeroExpiresAtTheTTL() async throws {
         try await withServer(configure: {
             $0.ttls = ["/products": .seconds(2)]
