@@ -71,6 +71,7 @@ import Testing
         try await withServer(configure: { $0.originDelay = .milliseconds(400) }) { server, _ in
             let slow = Task { try await server.get("/products?category=widgets") }
             try await waitForLoadInFlight(server)
+            try await Task.sleep(for: .milliseconds(200))  // its query has run (the 400 ms delay comes after it)
             _ = try await server.send("POST", "/products", json: #"{"name": "W", "price": 1, "category": "widgets"}"#)
             #expect(try await slow.value.json["count"] as? Int == 2, "the load began before the write")
             let next = try await server.get("/products?category=widgets")
