@@ -30,6 +30,9 @@ public struct DashboardState: Sendable {
     var servers: [ServerPresence] = []
     /// The cacheable routes the servers announce (the last known, while none is announced).
     var routes: [RouteAnnouncement] = []
+    /// Each route's TTL, for a TTL bar when no fill of the key was seen (kept with `routes`, not
+    /// rebuilt for every row drawn).
+    var routeTTLms: [String: Int] = [:]
     var sort = KeySort.ttl
     var filter = ""
     var prompt: Prompt?
@@ -83,9 +86,6 @@ public struct DashboardState: Sendable {
         keys.expire(nowMs: poll.nowMs)
     }
 
-    /// Each route's TTL, for a TTL bar when no fill of the key was seen.
-    var routeTTLms: [String: Int] { Dictionary(routes.map { ($0.pattern, $0.ttlMs) }) { first, _ in first } }
-
     mutating func learnRoutes(from servers: [ServerPresence]) {
         var announced: [RouteAnnouncement] = []
         for route in servers.flatMap(\.routes)
@@ -94,6 +94,7 @@ public struct DashboardState: Sendable {
         }
         guard !announced.isEmpty, announced != routes else { return }
         routes = announced
+        routeTTLms = Dictionary(announced.map { ($0.pattern, $0.ttlMs) }) { first, _ in first }
         keys.learn(routes: announced.map { ($0.prefix, RoutePattern($0.pattern)) })
     }
 
