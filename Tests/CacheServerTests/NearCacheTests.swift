@@ -183,7 +183,7 @@ import Testing
             #expect(try await server.send("POST", "/products", json: #"{"name": "Waited", "price": 1}"#).status == 201)
             let took = ContinuousClock.now - waited
             #expect(took >= NearCache.lease)
-            #expect(took < NearCache.lease + .seconds(3))
+            #expect(took < NearCache.lease + .seconds(6), "waited out, not hung (4.1 s seen in the loaded parallel suite)")
             #expect(server.server.cache.invalidator.fence.waitedOut == 1)
 
             heartbeats.cancel()
