@@ -21,7 +21,7 @@ import Testing
         try "\(gone.pid)".write(to: folder.appendingPathComponent("owner"), atomically: true, encoding: .utf8)
 
         let next = try await EmbeddedRedis.privateSocket()
-        await waitUntil(every: .milliseconds(50)) { await !EmbeddedRedis.answers(orphan.endpoint) }
+        await waitUntil(timeout: .seconds(10), every: .milliseconds(50)) { await !EmbeddedRedis.answers(orphan.endpoint) }
         #expect(await !EmbeddedRedis.answers(orphan.endpoint))
         #expect(!FileManager.default.fileExists(atPath: folder.path))
         #expect(await EmbeddedRedis.answers(live.endpoint))
