@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "RedisClient", "CacheScopeKit", "ProductAPI", "LoadGenerator",
+                "RedisClient", "CacheCore", "CacheProtocol", "CacheScopeKit", "ProductAPI", "LoadGenerator",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/TestSupport"),

@@ -18,6 +18,8 @@ public enum CacheOutcome: String, Sendable, CaseIterable {
     case stale
     /// A background refresh of a stale entry stored it anew.
     case refresh
+    /// The fill guard refused to store a load, because an invalidation came while it ran.
+    case refused
 }
 
 /// One entry of the event stream. Its field names are a public interface (see README).
@@ -38,6 +40,10 @@ public struct CacheEvent: Sendable, Equatable {
     public var status: Int?
     /// The server whose load a `coalesced` request waited for, when it was another one.
     public var loader: String?
+    /// Why a `miss` or `coalesced` lookup found nothing (`MissCause`), or why a `bypass` bypassed (`BypassCause`).
+    public var cause: String?
+    /// What caused an invalidation, like `POST /products` (`invalidate`, and a miss whose cause is `invalidated`).
+    public var reason: String?
     /// The instance that recorded it.
     public var server: String
     /// Wall-clock time in Unix milliseconds.
@@ -45,8 +51,8 @@ public struct CacheEvent: Sendable, Equatable {
 
     public init(
         outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil, latencyUs: Int = 0,
-        deleted: Int? = nil, request: String? = nil, status: Int? = nil, loader: String? = nil, server: String,
-        timestampMs: Int64
+        deleted: Int? = nil, request: String? = nil, status: Int? = nil, loader: String? = nil, cause: String? = nil,
+        reason: String? = nil, server: String, timestampMs: Int64
     ) {
         self.outcome = outcome
         self.key = key
@@ -57,12 +63,22 @@ public struct CacheEvent: Sendable, Equatable {
         self.request = request
         self.status = status
         self.loader = loader
+        self.cause = cause
+        self.reason = reason
         self.server = server
         self.timestampMs = timestampMs
     }
 
     /// A hit or fill of a cached error response (negative caching).
     public var isNegative: Bool { status.map { $0 != 200 } ?? false }
+
+    /// The cause of a `miss` or `coalesced` lookup.
+    public var missCause: MissCause? {
+        outcome == .miss || outcome == .coalesced ? cause.flatMap { MissCause(rawValue: $0) } : nil
+    }
+
+    /// The cause of a `bypass`.
+    public var bypassCause: BypassCause? { outcome == .bypass ? cause.flatMap { BypassCause(rawValue: $0) } : nil }
 
     /// The stream entry's field/value pairs, in a fixed order.
     public var streamFields: [(String, String)] {
@@ -73,6 +89,8 @@ public struct CacheEvent: Sendable, Equatable {
         if let request { fields.append(("request", request)) }
         if let status { fields.append(("status", String(status))) }
         if let loader { fields.append(("loader", loader)) }
+        if let cause { fields.append(("cause", cause)) }
+        if let reason { fields.append(("reason", reason)) }
         fields.append(("server", server))
         fields.append(("ts_ms", String(timestampMs)))
         return fields
@@ -87,7 +105,8 @@ public struct CacheEvent: Sendable, Equatable {
             outcome: outcome, key: key, route: fields["route"] ?? "",
             ttlMs: fields["ttl_ms"].flatMap { Int($0) }, latencyUs: fields["latency_us"].flatMap { Int($0) } ?? 0,
             deleted: fields["deleted"].flatMap { Int($0) }, request: fields["request"],
-            status: fields["status"].flatMap { Int($0) }, loader: fields["loader"], server: fields["server"] ?? "",
+            status: fields["status"].flatMap { Int($0) }, loader: fields["loader"], cause: fields["cause"],
+            reason: fields["reason"], server: fields["server"] ?? "",
             timestampMs: ts)
     }
 }

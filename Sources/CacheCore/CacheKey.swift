@@ -10,10 +10,12 @@ public struct CachePolicy: Sendable, Equatable {
     public let negativeTTL: Duration
     /// How long a 200 stays in Redis past its TTL, served `STALE` while one refresh runs; zero: none.
     public let grace: Duration
+    /// When set, hits refresh an entry shortly before its TTL ends (XFetch); nil: off.
+    public let earlyRefresh: EarlyRefresh?
 
     public init(
         route: String, prefix: String, ttl: Duration, jitter: Double = 0, negativeTTL: Duration = .zero,
-        grace: Duration = .zero
+        grace: Duration = .zero, earlyRefresh: EarlyRefresh? = nil
     ) {
         self.route = route
         self.prefix = prefix
@@ -21,6 +23,7 @@ public struct CachePolicy: Sendable, Equatable {
         self.jitter = jitter
         self.negativeTTL = negativeTTL
         self.grace = grace
+        self.earlyRefresh = earlyRefresh
     }
 
     /// How long to store a response of `status`, in milliseconds; nil when it is not stored: only

@@ -1,45 +1,119 @@
-/// The counter fields, as stored in the route and key hashes.
-public enum CounterField: String, Sendable, CaseIterable {
-    case hits, misses, coalesced, fills
-    case originFetches = "origin_fetches"
-    case bypasses
+/// The counter fields, as stored in the route and key hashes (`docs/schema.md`).
+public enum CounterField: Int, Sendable, CaseIterable {
+    case hits, misses, coalesced, fills, originFetches, bypasses
     /// Hits answered with a cached 404 (also counted in `hits`).
-    case negativeHits = "negative_hits"
+    case negativeHits
     /// Answers from an entry past its TTL, within grace (`X-Cache: STALE`): served from the cache.
     case stale
+    /// Loads the fill guard refused to store, because an invalidation came while they ran.
+    case refused
+    /// `misses` split by cause: they add up to `misses`.
+    case missesCold, missesExpired, missesInvalidated, missesEvicted, missesRefused, missesUncacheable
+    /// `bypasses` split by cause: they add up to `bypasses`.
+    case bypassesRedisDown, bypassesPendingInvalidation, bypassesRedisOOM
+
+    /// The hash field's name.
+    public var name: String {
+        switch self {
+        case .originFetches: "origin_fetches"
+        case .negativeHits: "negative_hits"
+        case .missesCold: "misses_cold"
+        case .missesExpired: "misses_expired"
+        case .missesInvalidated: "misses_invalidated"
+        case .missesEvicted: "misses_evicted"
+        case .missesRefused: "misses_refused"
+        case .missesUncacheable: "misses_uncacheable"
+        case .bypassesRedisDown: "bypasses_redis_down"
+        case .bypassesPendingInvalidation: "bypasses_pending_invalidation"
+        case .bypassesRedisOOM: "bypasses_redis_oom"
+        default: "\(self)"
+        }
+    }
+
+    /// The field named `name` in a hash; nil for a field this version does not know.
+    public init?(name: String) {
+        guard let field = Self.byName[name] else { return nil }
+        self = field
+    }
+
+    private static let byName = Dictionary(uniqueKeysWithValues: allCases.map { ($0.name, $0) })
+
+    public static func counting(miss cause: MissCause) -> CounterField {
+        switch cause {
+        case .cold: .missesCold
+        case .expired: .missesExpired
+        case .invalidated: .missesInvalidated
+        case .evicted: .missesEvicted
+        case .refused: .missesRefused
+        case .uncacheable: .missesUncacheable
+        }
+    }
+
+    public static func counting(bypass cause: BypassCause) -> CounterField {
+        switch cause {
+        case .redisDown: .bypassesRedisDown
+        case .pendingInvalidation: .bypassesPendingInvalidation
+        case .redisOOM: .bypassesRedisOOM
+        }
+    }
 }
 
 /// Counts per route and per key for one route, as added up between two publishes.
 public struct RouteCounts: Sendable, Equatable {
-    public var hits = 0, misses = 0, coalesced = 0, fills = 0, originFetches = 0, bypasses = 0, negativeHits = 0, stale = 0
+    private var values = [Int](repeating: 0, count: CounterField.allCases.count)
 
     public init() {}
 
     public subscript(field: CounterField) -> Int {
-        get {
-            switch field {
-            case .hits: hits
-            case .misses: misses
-            case .coalesced: coalesced
-            case .fills: fills
-            case .originFetches: originFetches
-            case .bypasses: bypasses
-            case .negativeHits: negativeHits
-            case .stale: stale
-            }
-        }
-        set {
-            switch field {
-            case .hits: hits = newValue
-            case .misses: misses = newValue
-            case .coalesced: coalesced = newValue
-            case .fills: fills = newValue
-            case .originFetches: originFetches = newValue
-            case .bypasses: bypasses = newValue
-            case .negativeHits: negativeHits = newValue
-            case .stale: stale = newValue
-            }
-        }
+        get { values[field.rawValue] }
+        set { values[field.rawValue] = newValue }
+    }
+
+    public var hits: Int {
+        get { self[.hits] }
+        set { self[.hits] = newValue }
+    }
+    public var misses: Int {
+        get { self[.misses] }
+        set { self[.misses] = newValue }
+    }
+    public var coalesced: Int {
+        get { self[.coalesced] }
+        set { self[.coalesced] = newValue }
+    }
+    public var fills: Int {
+        get { self[.fills] }
+        set { self[.fills] = newValue }
+    }
+    public var originFetches: Int {
+        get { self[.originFetches] }
+        set { self[.originFetches] = newValue }
+    }
+    public var bypasses: Int {
+        get { self[.bypasses] }
+        set { self[.bypasses] = newValue }
+    }
+    public var negativeHits: Int {
+        get { self[.negativeHits] }
+        set { self[.negativeHits] = newValue }
+    }
+    public var stale: Int {
+        get { self[.stale] }
+        set { self[.stale] = newValue }
+    }
+    public var refused: Int {
+        get { self[.refused] }
+        set { self[.refused] = newValue }
+    }
+
+    /// Misses per cause, with every cause present.
+    public var missesByCause: [MissCause: Int] {
+        Dictionary(uniqueKeysWithValues: MissCause.allCases.map { ($0, self[.counting(miss: $0)]) })
+    }
+
+    /// Bypasses per cause, with every cause present.
+    public var bypassesByCause: [BypassCause: Int] {
+        Dictionary(uniqueKeysWithValues: BypassCause.allCases.map { ($0, self[.counting(bypass: $0)]) })
     }
 
     public static func + (lhs: RouteCounts, rhs: RouteCounts) -> RouteCounts {
@@ -58,24 +132,26 @@ public struct RouteCounts: Sendable, Equatable {
 
     public var isZero: Bool { self == RouteCounts() }
 
-    /// What an outcome adds. A coalesced lookup was answered with `X-Cache: MISS`, so it counts as a miss too.
-    public mutating func record(_ outcome: CacheOutcome, negative: Bool = false) {
-        switch outcome {
+    /// What an event adds. A coalesced lookup was answered with `X-Cache: MISS`, so it counts as a
+    /// miss too; misses and bypasses also count under their cause (`cold` when none is given).
+    public mutating func record(_ event: CacheEvent) {
+        switch event.outcome {
         case .hit:
             hits += 1
-            if negative { negativeHits += 1 }
-        case .miss:
+            if event.isNegative { negativeHits += 1 }
+        case .miss, .coalesced:
             misses += 1
-            originFetches += 1
-        case .coalesced:
-            misses += 1
-            coalesced += 1
+            self[event.outcome == .miss ? .originFetches : .coalesced] += 1
+            self[.counting(miss: event.missCause ?? .cold)] += 1
         case .fill: fills += 1
-        case .bypass: bypasses += 1
+        case .bypass:
+            bypasses += 1
+            self[.counting(bypass: event.bypassCause ?? .redisDown)] += 1
         case .warm, .refresh:
             fills += 1
             originFetches += 1
         case .stale: stale += 1
+        case .refused: refused += 1
         case .invalidate: break
         }
     }
@@ -97,9 +173,9 @@ public struct EventBatch: Sendable {
 
     public mutating func record(_ event: CacheEvent) {
         if event.outcome != .invalidate {
-            routes[event.route, default: RouteCounts()].record(event.outcome, negative: event.isNegative)
+            routes[event.route, default: RouteCounts()].record(event)
             if event.outcome != .bypass {
-                keys[event.key, default: RouteCounts()].record(event.outcome, negative: event.isNegative)
+                keys[event.key, default: RouteCounts()].record(event)
             }
         }
         if events.count < eventLimit {

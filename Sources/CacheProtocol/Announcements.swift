@@ -6,7 +6,7 @@ import RedisClient
 /// server that expires unless renewed, and a sorted set of ids by last renewal.
 public struct Announcements: Sendable {
     /// The schema version written in every announcement (`docs/schema.md`).
-    public static let version = "2"
+    public static let version = "3"
     /// Renewals come every second; a hash not renewed for this long expires, and its server is gone.
     public static let lifetimeMs = 5_000
 

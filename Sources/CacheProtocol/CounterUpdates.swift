@@ -33,14 +33,14 @@ public struct CounterUpdates: Sendable {
     public static func counts(from reply: RedisReply) -> RouteCounts {
         var counts = RouteCounts()
         for (name, value) in reply.fieldPairs {
-            if let field = CounterField(rawValue: name) { counts[field] = Int(value) ?? 0 }
+            if let field = CounterField(name: name) { counts[field] = Int(value) ?? 0 }
         }
         return counts
     }
 
     private func increments(_ hash: String, _ counts: RouteCounts) -> [RedisCommand] {
         CounterField.allCases.compactMap { field in
-            counts[field] == 0 ? nil : RedisCommand("HINCRBY", hash, field.rawValue, String(counts[field]))
+            counts[field] == 0 ? nil : RedisCommand("HINCRBY", hash, field.name, String(counts[field]))
         }
     }
 }

@@ -22,17 +22,26 @@ public struct GuardedFill: Sendable {
     }
 
     /// KEYS: the entry, the generations hash, the key's counters hash, then one set per tag.
-    /// ARGV: value, PX, group field, group and global generations, request, then per tag its
-    /// generation field and the generation read. A tag set lives as long as its longest entry.
+    /// ARGV: value, PX, group field, group and global generations, request, load time (µs), then
+    /// per tag its generation field and the generation read. A tag set lives as long as its
+    /// longest entry. Either way the key's history (`KeyHistory`) records the outcome.
     static let script = """
+        local function refuse()
+          redis.call('HSET', KEYS[3], '\(KeyHistory.lastField)', '\(KeyEvent.refused.rawValue)')
+          redis.call('PEXPIRE', KEYS[3], '\(KeyHistory.lifetimeMs)')
+          return 0
+        end
         local gens = redis.call('HMGET', KEYS[2], ARGV[3], '*')
-        if (gens[1] or '0') ~= ARGV[4] or (gens[2] or '0') ~= ARGV[5] then return 0 end
+        if (gens[1] or '0') ~= ARGV[4] or (gens[2] or '0') ~= ARGV[5] then return refuse() end
         local tags = #KEYS - 3
         for i = 1, tags do
-          if (redis.call('HGET', KEYS[2], ARGV[5 + 2 * i]) or '0') ~= ARGV[6 + 2 * i] then return 0 end
+          if (redis.call('HGET', KEYS[2], ARGV[6 + 2 * i]) or '0') ~= ARGV[7 + 2 * i] then return refuse() end
         end
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-        redis.call('HSET', KEYS[3], 'request', ARGV[6])
+        \(KeyHistory.luaNow)
+        redis.call('HSET', KEYS[3], 'request', ARGV[6], '\(KeyHistory.lastField)', '\(KeyEvent.filled.rawValue)',
+          '\(KeyHistory.storedUntilField)', string.format('%d', now + tonumber(ARGV[2])), '\(KeyHistory.loadTimeField)', ARGV[7])
+        redis.call('PEXPIRE', KEYS[3], '\(KeyHistory.lifetimeMs)')
         for i = 1, tags do
           redis.call('SADD', KEYS[3 + i], KEYS[1])
           if redis.call('PTTL', KEYS[3 + i]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[3 + i], ARGV[2]) end
@@ -56,12 +65,12 @@ public struct GuardedFill: Sendable {
         return Generations(group: values[0], global: values[1], tags: Array(values.dropFirst(2)))
     }
 
-    /// The script call that stores `value` for `ttlMs` under its tags unless any generation moved.
+    /// The script call that stores `value` for `ttlMs` under its tags unless any generation moved;
+    /// `loadTime` is what the load took, kept in the key's history.
     public func store(
-        _ value: [UInt8], for key: CacheKey, ttlMs: Int, tags: [String] = [], generations: Generations
-    )
-        -> RedisCommand
-    {
+        _ value: [UInt8], for key: CacheKey, ttlMs: Int, tags: [String] = [], generations: Generations,
+        loadTime: Duration = .zero
+    ) -> RedisCommand {
         let name = key.description
         var arguments: [[UInt8]] = [
             Array("EVAL".utf8), Array(Self.script.utf8), Array(String(3 + tags.count).utf8),
@@ -71,6 +80,7 @@ public struct GuardedFill: Sendable {
         arguments += [
             value, Array(String(ttlMs).utf8), Array(key.group.utf8),
             Array(generations.group.utf8), Array(generations.global.utf8), Array(key.request.utf8),
+            Array(String(loadTime.wholeMicroseconds).utf8),
         ]
         for (tag, generation) in zip(tags, generations.tags) {
             arguments += [Array(KeySchema.tagGeneration(tag).utf8), Array(generation.utf8)]
@@ -80,4 +90,7 @@ public struct GuardedFill: Sendable {
 
     /// Whether the script's reply says the body was stored.
     public static func stored(_ reply: RedisReply?) -> Bool { reply?.int == 1 }
+
+    /// Whether the script's reply says a generation moved, so the guard refused the body.
+    public static func refused(_ reply: RedisReply?) -> Bool { reply?.int == 0 }
 }

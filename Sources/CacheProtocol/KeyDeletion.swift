@@ -23,14 +23,22 @@ public enum DeletionTarget: Sendable, Equatable, CustomStringConvertible {
 /// deletes. Shared by the server and the dashboard.
 public struct KeyDeletion: Sendable {
     /// Deletes every key of a tag's set, and the set, in one step: no fill can add a key to it
-    /// between the read and the delete. KEYS[1]: the tag's set.
+    /// between the read and the delete. KEYS[1]: the tag's set; ARGV as `luaUnlinkAndRecord`.
     static let tagScript = """
-        local members = redis.call('SMEMBERS', KEYS[1])
         local deleted = 0
-        for i = 1, #members, 500 do
-          deleted = deleted + redis.call('UNLINK', unpack(members, i, math.min(i + 499, #members)))
+        for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+          \(KeyHistory.luaUnlinkAndRecord)
         end
         redis.call('DEL', KEYS[1])
+        return deleted
+        """
+
+    /// Deletes the keys given, recording the invalidation in each one's history. KEYS: the keys.
+    static let keysScript = """
+        local deleted = 0
+        for _, key in ipairs(KEYS) do
+          \(KeyHistory.luaUnlinkAndRecord)
+        end
         return deleted
         """
 
@@ -42,27 +50,33 @@ public struct KeyDeletion: Sendable {
         self.schema = schema
     }
 
-    /// Returns the number of keys deleted; throws if Redis failed or `until` passed first.
-    public func delete(_ target: DeletionTarget, until: ContinuousClock.Instant) async throws -> Int {
+    /// Returns the number of keys deleted; throws if Redis failed or `until` passed first. `reason`
+    /// (like `POST /products`) is kept in each deleted key's history, for its next miss to name.
+    public func delete(_ target: DeletionTarget, reason: String, until: ContinuousClock.Instant) async throws -> Int {
         switch target {
-        case .pattern(let pattern): return try await delete(pattern, until: until)
+        case .pattern(let pattern): return try await delete(pattern, reason: reason, until: until)
         case .tag(let tag):
             try await redis.call("HINCRBY", schema.generations, KeySchema.tagGeneration(tag), "1")
-            return try await redis.send(RedisCommand("EVAL", Self.tagScript, "1", schema.tag(tag))).orThrow().int ?? 0
+            return try await run(Self.tagScript, keys: [schema.tag(tag)], reason: reason)
         }
     }
 
     /// Returns the number of keys deleted; throws if Redis failed or `until` passed first.
-    public func delete(_ pattern: String, until: ContinuousClock.Instant) async throws -> Int {
+    public func delete(_ pattern: String, reason: String, until: ContinuousClock.Instant) async throws -> Int {
         try await redis.call("HINCRBY", schema.generations, Self.generationField(for: pattern), "1")
         if !Glob.hasWildcards(pattern) {
-            return try await redis.send(RedisCommand("UNLINK", Glob.literalPrefix(pattern))).orThrow().int ?? 0
+            return try await run(Self.keysScript, keys: [Glob.literalPrefix(pattern)], reason: reason)
         }
         var deleted = 0
         try await scan(pattern, until: until) { keys in
-            deleted += try await redis.send(RedisCommand(["UNLINK"] + keys)).orThrow().int ?? 0
+            deleted += try await run(Self.keysScript, keys: keys, reason: reason)
         }
         return deleted
+    }
+
+    private func run(_ script: String, keys: [String], reason: String) async throws -> Int {
+        let command = RedisCommand(["EVAL", script, String(keys.count)] + keys + [schema.keyCountersPrefix, reason])
+        return try await redis.send(command).orThrow().int ?? 0
     }
 
     /// How many keys match, by SCAN, for a confirmation prompt.

@@ -10,8 +10,11 @@ public struct KeySchema: Sendable, Equatable {
     public var events: String { "\(namespace):events" }
     /// HASH of one route's counters: hits, misses, coalesced, fills, origin_fetches, bypasses.
     public func route(_ route: String) -> String { "\(namespace):counters:route:\(route)" }
-    /// HASH of one cache key's counters: hits, misses, fills, and the request that fills it.
-    public func key(_ key: String) -> String { "\(namespace):counters:key:\(key)" }
+    /// HASH of one cache key's counters: hits, misses, fills, the request that fills it, and its
+    /// history (`KeyHistory`).
+    public func key(_ key: String) -> String { keyCountersPrefix + key }
+    /// What every key's counters hash name starts with.
+    public var keyCountersPrefix: String { "\(namespace):counters:key:" }
     /// SET of the routes that have counters.
     public var routes: String { "\(namespace):routes" }
     /// HASH of invalidation generations: field = key group (`shop:/products`), or `*` for all.

@@ -11,7 +11,8 @@ extension CacheScope {
     public func addCacheEndpoints<Context: RequestContext>(to router: Router<Context>) {
         router.get("/health") { _, _ in
             let up = (try? await self.connections.admin.send(RedisCommand("PING"))) == .status("PONG")
-            return jsonResponse(status: 200, body: OriginResponse.json(["status": "ok", "redis": up ? "up" : "down"]).body)
+            let health = Health(redis: up ? "up" : "down", redisOOM: self.responses.memory.isRaised)
+            return jsonResponse(status: 200, body: OriginResponse.json(health).body)
         }
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
@@ -61,6 +62,19 @@ extension CacheScope {
             }
             let warmed = await self.warm(targets)
             return jsonResponse(status: 200, body: OriginResponse.json(["warmed": warmed]).body)
+        }
+    }
+
+    /// `/health`: the server answers (with or without Redis), and what it knows of Redis.
+    private struct Health: Encodable {
+        var status = "ok"
+        let redis: String
+        /// Redis refuses writes for memory: requests are served, nothing is cached.
+        let redisOOM: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case status, redis
+            case redisOOM = "redis_oom"
         }
     }
 
@@ -123,6 +137,10 @@ extension CacheScope {
                 "hits": counts.hits, "misses": counts.misses, "fills": counts.fills,
                 "origin_fetches": counts.originFetches, "coalesced": counts.coalesced,
                 "bypasses": counts.bypasses, "negative_hits": counts.negativeHits, "stale": counts.stale,
+                "refused": counts.refused,
+                "misses_by_cause": Dictionary(uniqueKeysWithValues: counts.missesByCause.map { ($0.key.rawValue, $0.value) }),
+                "bypasses_by_cause": Dictionary(
+                    uniqueKeysWithValues: counts.bypassesByCause.map { ($0.key.rawValue, $0.value) }),
                 "hit_rate": counts.hitRate.map { ($0 * 100).rounded() / 100 } as Any,
             ]
         }
@@ -131,6 +149,7 @@ extension CacheScope {
         }
         return [
             "redis": replies == nil ? "down" : "up",
+            "redis_oom": responses.memory.isRaised,
             "scope":
                 "total_keys, hits, misses and hit_rate are Redis-wide (INFO stats, every client); routes are counted by this server",
             "total_keys": replies?.last?.int as Any,

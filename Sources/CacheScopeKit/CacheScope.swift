@@ -43,6 +43,7 @@ public final class CacheScope: Sendable {
         recorder = EventRecorder(serverID: configuration.serverID)
         let pending = PendingInvalidations()
         let near = configuration.nearCacheMaxAge.map { NearCache(maxAge: $0) }
+        let memory = RedisMemoryAlarm(logger: logger)
         let fence = WriteFence(redis: connections.admin, schema: schema, serverID: configuration.serverID)
         channel = InvalidationChannel(
             near: near, acks: fence.acks, redis: connections.invalidations, publisher: connections.publisher, schema: schema,
@@ -52,10 +53,10 @@ public final class CacheScope: Sendable {
             near: near, admin: configuration.adminAccess, routes: routes.map(\.announcement))
         responses = ResponseCache(
             redis: connections.request, warmingRedis: connections.admin, fill: GuardedFill(schema: schema), recorder: recorder,
-            pending: pending, near: near, originTimeout: configuration.originTimeout)
+            pending: pending, near: near, originTimeout: configuration.originTimeout, memory: memory)
         invalidator = Invalidator(
             redis: connections.admin, schema: schema, recorder: recorder, pending: pending, fence: fence, near: near,
-            logger: logger)
+            memory: memory, logger: logger)
         connections.request.onStateChange { [logger] up in
             if up {
                 logger.info("Redis connection up")

@@ -8,6 +8,7 @@ import Foundation
 public struct CachedRoute: Sendable {
     public let pattern: RoutePattern
     public private(set) var policy: CachePolicy
+    private let options: Options
     /// Queries (`""`, `featured=true`) filled at start-up, for a route without captures.
     public let warmQueries: [String]
     let resolve: @Sendable (RouteRequest) throws(APIError) -> OriginLoad
@@ -21,11 +22,16 @@ public struct CachedRoute: Sendable {
         public var negativeTTL: Duration
         /// How long a 200 is kept past its TTL, answered `STALE` while one refresh runs (zero: none).
         public var grace: Duration
+        /// Refresh hot entries shortly before their TTL ends, in proportion to their load time (XFetch); nil: off.
+        public var earlyRefresh: EarlyRefresh?
 
-        public init(jitter: Double = 0, negativeTTL: Duration = .zero, grace: Duration = .zero) {
+        public init(
+            jitter: Double = 0, negativeTTL: Duration = .zero, grace: Duration = .zero, earlyRefresh: EarlyRefresh? = nil
+        ) {
             self.jitter = jitter
             self.negativeTTL = negativeTTL
             self.grace = grace
+            self.earlyRefresh = earlyRefresh
         }
     }
 
@@ -40,6 +46,7 @@ public struct CachedRoute: Sendable {
     ) {
         self.pattern = RoutePattern(pattern)
         self.policy = Self.policy(route: self.pattern.description, prefix: prefix, ttl: ttl, options)
+        self.options = options
         self.warmQueries = warm
         self.resolve = load
     }
@@ -47,16 +54,14 @@ public struct CachedRoute: Sendable {
     private static func policy(route: String, prefix: String, ttl: Duration, _ options: Options) -> CachePolicy {
         CachePolicy(
             route: route, prefix: prefix, ttl: ttl, jitter: options.jitter, negativeTTL: options.negativeTTL,
-            grace: options.grace)
+            grace: options.grace, earlyRefresh: options.earlyRefresh)
     }
 
     /// The same route with another TTL (nil: unchanged).
     public func withTTL(_ ttl: Duration?) -> CachedRoute {
         guard let ttl else { return self }
         var route = self
-        route.policy = Self.policy(
-            route: policy.route, prefix: policy.prefix, ttl: ttl,
-            Options(jitter: policy.jitter, negativeTTL: policy.negativeTTL, grace: policy.grace))
+        route.policy = Self.policy(route: policy.route, prefix: policy.prefix, ttl: ttl, options)
         return route
     }
 

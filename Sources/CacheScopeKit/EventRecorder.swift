@@ -25,16 +25,17 @@ public final class EventRecorder: Sendable {
 
     public func record(
         _ outcome: CacheOutcome, key: String, route: String, ttlMs: Int? = nil,
-        latency: Duration = .zero, deleted: Int? = nil, request: String? = nil, status: Int? = nil, loader: String? = nil
+        latency: Duration = .zero, deleted: Int? = nil, request: String? = nil, status: Int? = nil, loader: String? = nil,
+        cause: String? = nil, reason: String? = nil
     ) {
         let event = CacheEvent(
-            outcome: outcome, key: key, route: route, ttlMs: ttlMs,
-            latencyUs: latency.wholeMicroseconds,
-            deleted: deleted, request: request, status: status, loader: loader, server: serverID, timestampMs: Self.nowMs())
+            outcome: outcome, key: key, route: route, ttlMs: ttlMs, latencyUs: latency.wholeMicroseconds,
+            deleted: deleted, request: request, status: status, loader: loader, cause: cause, reason: reason,
+            server: serverID, timestampMs: Self.nowMs())
         let counter = state.withLock { state -> Counter in
             state.batch.record(event)
             if outcome != .invalidate {
-                state.totals[route, default: RouteCounts()].record(outcome, negative: event.isNegative)
+                state.totals[route, default: RouteCounts()].record(event)
             }
             let label = CounterLabel(route: route, outcome: outcome)
             if let existing = state.counters[label] { return existing }

@@ -10,6 +10,8 @@ public final class PendingInvalidations: Sendable {
     struct Entry: Sendable {
         let id: UInt64
         let target: DeletionTarget
+        /// The write that asked for it, kept for the deleted keys' history.
+        let reason: String
     }
 
     private let state = Mutex<(lastID: UInt64, entries: [Entry])>((0, []))
@@ -19,10 +21,12 @@ public final class PendingInvalidations: Sendable {
     public var isEmpty: Bool { state.withLock { $0.entries.isEmpty } }
     public var count: Int { state.withLock { $0.entries.count } }
 
-    func append(_ target: DeletionTarget) {
+    func append(_ targets: some Sequence<DeletionTarget>, reason: String) {
         state.withLock { state in
-            state.lastID += 1
-            state.entries.append(Entry(id: state.lastID, target: target))
+            for target in targets {
+                state.lastID += 1
+                state.entries.append(Entry(id: state.lastID, target: target, reason: reason))
+            }
         }
     }
 
@@ -45,14 +49,18 @@ public final class Invalidator: Sendable {
     let pending: PendingInvalidations
     public let fence: WriteFence
     private let near: NearCache?
+    /// Told whether Redis took each deletion, so a refusal for memory is named.
+    let memory: RedisMemoryAlarm
     private let logger: Logger
     /// How long a write may wait on Redis before its invalidation is left to the background.
     private let deadline: Duration
 
     init(
         redis: RedisPipeline, schema: KeySchema, recorder: EventRecorder, pending: PendingInvalidations,
-        fence: WriteFence, near: NearCache? = nil, logger: Logger, deadline: Duration = .seconds(1)
+        fence: WriteFence, near: NearCache? = nil, memory: RedisMemoryAlarm, logger: Logger,
+        deadline: Duration = .seconds(1)
     ) {
+        self.memory = memory
         self.deletion = KeyDeletion(redis: redis, schema: schema)
         self.recorder = recorder
         self.pending = pending
@@ -71,16 +79,16 @@ public final class Invalidator: Sendable {
         // Earlier invalidations first: this write must not return before they are carried out either.
         if !pending.isEmpty { await replayPending() }
         guard pending.isEmpty else {
-            targets.forEach(pending.append)
+            pending.append(targets, reason: reason)
             return nil
         }
         let until = ContinuousClock.now + deadline
         var total = 0
         for (index, target) in targets.enumerated() {
             do {
-                total += try await delete(target, until: until)
+                total += try await delete(target, reason: reason, until: until)
             } catch {
-                targets[index...].forEach(pending.append)
+                pending.append(targets[index...], reason: reason)
                 logger.warning(
                     "invalidation left pending until Redis answers",
                     metadata: [
@@ -91,7 +99,7 @@ public final class Invalidator: Sendable {
             }
         }
         guard await fenceNearCaches() else {
-            targets.forEach(pending.append)
+            pending.append(targets, reason: reason)
             // The deletions went through, so Redis's tracking tells the near caches; give that the
             // time of a lease, the longest a near cache may go on without hearing from Redis.
             try? await Task.sleep(for: Fences.lease)
@@ -112,7 +120,9 @@ public final class Invalidator: Sendable {
         guard !queued.isEmpty else { return }
         var done: [PendingInvalidations.Entry] = []
         for entry in queued {
-            guard let deleted = try? await delete(entry.target, until: .now + deadline) else { break }
+            guard let deleted = try? await delete(entry.target, reason: entry.reason, until: .now + deadline) else {
+                break
+            }
             done.append(entry)
             logger.info("pending invalidation carried out", metadata: ["target": "\(entry.target)", "keys": "\(deleted)"])
         }
@@ -140,9 +150,16 @@ public final class Invalidator: Sendable {
     }
 
     /// Deletes through the shared protocol, then records the invalidation.
-    private func delete(_ target: DeletionTarget, until: ContinuousClock.Instant) async throws -> Int {
-        let deleted = try await deletion.delete(target, until: until)
-        recorder.record(.invalidate, key: target.description, route: "*", deleted: deleted)
+    private func delete(_ target: DeletionTarget, reason: String, until: ContinuousClock.Instant) async throws -> Int {
+        let deleted: Int
+        do {
+            deleted = try await deletion.delete(target, reason: reason, until: until)
+        } catch {
+            memory.writeFailed(error)
+            throw error
+        }
+        memory.writeTaken()
+        recorder.record(.invalidate, key: target.description, route: "*", deleted: deleted, reason: reason)
         return deleted
     }
 }

@@ -33,6 +33,12 @@ public struct Fill: Sendable {
     public var loadedBy: String? = nil
 }
 
+/// Why one lookup missed, as its key's history in Redis says, with the invalidation's reason.
+struct MissExplanation: Sendable {
+    let cause: MissCause
+    let reason: String?
+}
+
 /// The cache-aside read path: look in Redis, else load once per key (single-flight) and
 /// store the result with a guarded write that an invalidation since the load began refuses.
 public final class ResponseCache: Sendable {
@@ -50,12 +56,15 @@ public final class ResponseCache: Sendable {
     private let refreshing = Mutex<Set<String>>([])
     /// How long a load may take before the request is answered 503 (and nothing is stored).
     let originTimeout: Duration
+    /// Raised while Redis refuses writes for memory: the cause a bypass then names.
+    let memory: RedisMemoryAlarm
 
     init(
         redis: RedisPipeline, warmingRedis: RedisPipeline, fill: GuardedFill, recorder: EventRecorder,
-        pending: PendingInvalidations, near: NearCache?, originTimeout: Duration
+        pending: PendingInvalidations, near: NearCache?, originTimeout: Duration, memory: RedisMemoryAlarm
     ) {
         self.originTimeout = originTimeout
+        self.memory = memory
         self.redis = redis
         self.warmingRedis = warmingRedis
         self.fill = fill
@@ -66,7 +75,8 @@ public final class ResponseCache: Sendable {
 
     /// Answers a cacheable request. Redis trouble never fails it: the origin answers instead (`BYPASS`).
     /// An entry past its TTL but within the route's grace is answered at once (`STALE`) while one
-    /// server of the fleet refreshes it.
+    /// server of the fleet refreshes it; with early refresh on, a fresh one near its end may be
+    /// refreshed the same way (XFetch).
     public func fetch(_ request: CacheableRequest) async throws -> CacheAnswer {
         let started = ContinuousClock.now
         let key = request.key.description
@@ -77,39 +87,62 @@ public final class ResponseCache: Sendable {
             return CacheAnswer(OriginResponse(status: entry.status, body: entry.body), .hit)
         }
         // While an invalidation has not reached Redis, entries there may be stale: bypass.
-        if pending.isEmpty {
-            if let stored = near?.body(for: key) { return hit(CacheEntry.decode(stored)) }
-            let ticket = near?.readStarted()
-            let graceMs = request.policy.graceMs
-            // The near cache keeps a copy no longer than Redis does, and grace needs to know what is left.
-            let needsTTL = ticket != nil || graceMs > 0
-            let read = needsTTL ? [RedisCommand("GET", key), RedisCommand("PTTL", key)] : [RedisCommand("GET", key)]
-            if let replies = try? await redis.send(read) {
-                if case .bulk(let stored) = replies[0] {
-                    let entry = CacheEntry.decode(stored)
-                    // -1: no expiry; only 200s are kept past their TTL.
-                    let left = needsTTL ? replies[1].int.flatMap { $0 >= 0 ? $0 : nil } : nil
-                    let grace = entry.status == 200 ? graceMs : 0
-                    if let left, left <= grace {
-                        refreshInBackground(request)
-                        recorder.record(.stale, key: key, route: route, latency: .now - started)
-                        let age = (request.policy.ttlMilliseconds(random: 0) + grace - left) / 1000
-                        return CacheAnswer(OriginResponse(status: 200, body: entry.body), .stale, ageSeconds: max(0, age))
-                    }
-                    if let ticket {
-                        near?.store(stored, for: key, ticket: ticket, redisTTL: left.map { .milliseconds($0 - grace) })
-                    }
-                    return hit(entry)
-                }
-                let (fill, shared) = try await load(request, recording: .fill, via: redis)
-                let coalesced = shared || fill.loadedBy != nil
-                recorder.record(
-                    coalesced ? .coalesced : .miss, key: key, route: route, latency: .now - started, loader: fill.loadedBy)
-                return CacheAnswer(fill.response, .miss)
-            }
+        guard pending.isEmpty else {
+            return try await bypass(request, cause: memory.isRaised ? .redisOOM : .pendingInvalidation, started: started)
         }
+        if let stored = near?.body(for: key) { return hit(CacheEntry.decode(stored)) }
+        let ticket = near?.readStarted()
+        let graceMs = request.policy.graceMs
+        let early = request.policy.earlyRefresh
+        // The near cache keeps a copy no longer than Redis does, and grace and early refresh need to
+        // know what is left; early refresh also needs how long the last load took.
+        let needsTTL = ticket != nil || graceMs > 0 || early != nil
+        var read = [RedisCommand("GET", key)]
+        if needsTTL { read.append(RedisCommand("PTTL", key)) }
+        if early != nil { read.append(KeyHistory.readLoadTime(of: key, schema: fill.schema)) }
+        guard let replies = try? await redis.send(read) else {
+            return try await bypass(request, cause: .redisDown, started: started)
+        }
+        guard case .bulk(let stored) = replies[0] else {
+            let (fill, shared, explanation) = try await load(request, recording: .fill, via: redis)
+            recorder.record(
+                shared || fill.loadedBy != nil ? .coalesced : .miss, key: key, route: route, latency: .now - started,
+                loader: fill.loadedBy, cause: explanation?.cause.rawValue, reason: explanation?.reason)
+            return CacheAnswer(fill.response, .miss)
+        }
+        let entry = CacheEntry.decode(stored)
+        // -1: no expiry; only 200s are kept past their TTL.
+        let left = needsTTL ? replies[1].int.flatMap { $0 >= 0 ? $0 : nil } : nil
+        let grace = entry.status == 200 ? graceMs : 0
+        if let left, left <= grace {
+            refreshInBackground(request)
+            recorder.record(.stale, key: key, route: route, latency: .now - started)
+            let age = (request.policy.ttlMilliseconds(random: 0) + grace - left) / 1000
+            return CacheAnswer(OriginResponse(status: 200, body: entry.body), .stale, ageSeconds: max(0, age))
+        }
+        if let early, let left, let loadTime = KeyHistory.loadTime(from: replies[2]),
+            early.shouldRefresh(
+                now: .zero, expiry: .milliseconds(left - grace), loadTime: loadTime,
+                random: Double.random(in: 0...1))
+        {
+            refreshInBackground(request)
+        }
+        if let ticket {
+            near?.store(stored, for: key, ticket: ticket, redisTTL: left.map { .milliseconds($0 - grace) })
+        }
+        return hit(entry)
+    }
+
+    /// Answers from the origin without the cache, and records why.
+    private func bypass(
+        _ request: CacheableRequest, cause: BypassCause, started: ContinuousClock.Instant
+    ) async throws
+        -> CacheAnswer
+    {
         let response = try await origin(request)
-        recorder.record(.bypass, key: key, route: route, latency: .now - started)
+        recorder.record(
+            .bypass, key: request.key.description, route: request.policy.route, latency: .now - started,
+            cause: cause.rawValue)
         return CacheAnswer(response, .bypass)
     }
 
@@ -142,25 +175,33 @@ public final class ResponseCache: Sendable {
         }
         if exists == 1 { return .alreadyWarm }
         let started = ContinuousClock.now
-        let (fill, _) = try await load(request, recording: .warm, via: warmingRedis)
+        let (fill, _, _) = try await load(request, recording: .warm, via: warmingRedis)
         return fill.stored ? .stored(took: .now - started) : .notStored
     }
 
     /// One origin load per key and invalidation generation. The generations are read first, so
     /// a request that starts after an invalidation (by any server: it bumps them in Redis before
     /// it deletes) never joins a load that began before it, and the fill's guarded write refuses
-    /// to store what such a load returns.
+    /// to store what such a load returns. A request's miss (`outcome` `.fill`) reads why it missed
+    /// in the same round trip.
     private func load(
         _ request: CacheableRequest, recording outcome: CacheOutcome, via redis: RedisPipeline
-    ) async throws -> (Fill, shared: Bool) {
-        let reply = try? await redis.send(fill.readGenerations(of: request.key, tags: request.tags))
-        let generations = reply.flatMap { fill.generations(from: $0, tags: request.tags.count) }
-        return try await flights.run(request.key.description, version: generations?.version) {
+    ) async throws -> (Fill, shared: Bool, MissExplanation?) {
+        let key = request.key.description
+        var reads = [fill.readGenerations(of: request.key, tags: request.tags)]
+        if outcome == .fill { reads.append(KeyHistory.readCause(of: key, schema: fill.schema)) }
+        let replies = try? await redis.send(reads)
+        let generations = replies.flatMap { fill.generations(from: $0[0], tags: request.tags.count) }
+        let explanation = replies.flatMap { $0.count > 1 ? KeyHistory.cause(from: $0[1]) : nil }.map {
+            MissExplanation(cause: $0.cause, reason: $0.reason)
+        }
+        let (loaded, shared) = try await flights.run(key, version: generations?.version) {
             guard outcome == .fill, generations != nil else {
                 return try await self.loadAndStore(request, generations: generations, recording: outcome, via: redis)
             }
             return try await self.loadOncePerFleet(request, generations: generations, via: redis)
         }
+        return (loaded, shared, explanation)
     }
 
     /// Fleet-wide single-flight for a miss: the server that takes the key's fill lease (`SET NX PX`,
@@ -203,7 +244,8 @@ public final class ResponseCache: Sendable {
     }
 
     /// Loads from the origin and stores what the policy keeps (a 200, a 404 with negative caching) with
-    /// the guarded write; records `outcome` if stored.
+    /// the guarded write; records `outcome` if stored, `refused` if the guard refused it. The key's
+    /// history notes a response the policy does not keep.
     private func loadAndStore(
         _ request: CacheableRequest, generations: GuardedFill.Generations?, recording outcome: CacheOutcome,
         via redis: RedisPipeline
@@ -212,19 +254,23 @@ public final class ResponseCache: Sendable {
         let started = ContinuousClock.now
         let response = try await origin(request)
         let loadTime = ContinuousClock.now - started
-        guard let ttlMs = request.policy.storedTTLMilliseconds(forStatus: response.status, random: Double.random(in: 0...1)),
-            let generations
+        guard let generations else { return Fill(response: response, stored: false) }
+        guard let ttlMs = request.policy.storedTTLMilliseconds(forStatus: response.status, random: Double.random(in: 0...1))
         else {
+            _ = try? await redis.send(KeyHistory.markUncacheable(key, schema: fill.schema))
             return Fill(response: response, stored: false)
         }
         let entry = CacheEntry.encode(status: response.status, body: response.body)
-        let stored = GuardedFill.stored(
-            try? await redis.send(fill.store(entry, for: request.key, ttlMs: ttlMs, tags: request.tags, generations: generations))
-        )
+        let reply = try? await redis.send(
+            fill.store(entry, for: request.key, ttlMs: ttlMs, tags: request.tags, generations: generations, loadTime: loadTime))
+        if let reply { memory.observe(reply) }
+        let stored = GuardedFill.stored(reply)
         if stored {
             recorder.record(
                 outcome, key: key, route: request.policy.route, ttlMs: ttlMs, latency: loadTime,
                 request: request.key.request, status: response.status == 200 ? nil : response.status)
+        } else if GuardedFill.refused(reply) {
+            recorder.record(.refused, key: key, route: request.policy.route, latency: loadTime)
         }
         return Fill(response: response, stored: stored)
     }

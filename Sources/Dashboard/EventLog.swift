@@ -23,6 +23,7 @@ extension CacheOutcome {
         case .warm: .warm
         case .stale: .warn
         case .refresh: .fill
+        case .refused: .warn
         }
     }
 }

@@ -117,6 +117,8 @@ public enum Effect: Equatable, Sendable {
     case warm(key: String)
     case warmAll
     case toggleLoad
+    /// Make every server's store reads fail, or stop failing (`POST /debug/origin`): stale-if-error, live.
+    case failOrigin(Bool)
     case setRefreshInterval(ms: Int)
     case quit
 }

@@ -59,7 +59,7 @@ struct KeyStore {
         switch event.outcome {
         case .invalidate:
             remove(matching: event.key, atMs: event.timestampMs)
-        case .bypass:
+        case .bypass, .refused:
             return
         case .hit, .stale, .miss, .coalesced, .fill, .warm, .refresh:
             guard isWatched(event.key), removed[event.key].map({ $0.atMs < event.timestampMs }) ?? true else { return }

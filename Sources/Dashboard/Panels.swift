@@ -87,10 +87,14 @@ func drawHitRatePanel(_ state: DashboardState, into buffer: inout ScreenBuffer) 
 func drawFooter(_ state: DashboardState, layout: Layout, into buffer: inout ScreenBuffer) {
     if let reason = state.redisDownReason {
         buffer.put("Redis unreachable — retrying (showing last known values): \(reason)", x: 0, y: layout.hotkeysY, role: .error)
+    } else if state.failsOrigin {
+        buffer.put(
+            "STORE READS FAIL (O to restore): expired entries are served STALE within grace, the rest 503", x: 0,
+            y: layout.hotkeysY, role: .warn)
     } else {
         buffer.put(
-            "?:help q:quit i/I:invalidate w/W:warm /:filter s:sort p:pause L:load +/-:refresh", x: 0, y: layout.hotkeysY,
-            role: .dim)
+            "?:help q:quit i/I:invalidate w/W:warm /:filter s:sort p:pause L:load O:origin", x: 0,
+            y: layout.hotkeysY, role: .dim)
     }
     if let prompt = state.prompt {
         buffer.put(promptText(prompt), x: 0, y: layout.statusY, role: .warn)
@@ -121,6 +125,7 @@ let helpLines = [
     "s            sort: TTL, hits, hit %, key",
     "p            pause/resume the display",
     "L            start/stop the demo load",
+    "O            make store reads fail / recover",
     "+ / -        refresh interval longer/shorter",
     "?            this help",
     "q            quit",

@@ -38,6 +38,8 @@ public struct DashboardState: Sendable {
     var prompt: Prompt?
     var showsHelp = false
     var loadStatus: String?
+    /// Whether the user last asked the servers' store reads to fail (`O`).
+    var failsOrigin = false
     /// The selection follows its key as rows move; the index is where it was, for when the key goes.
     var selectedKey: String?
     var selectedIndex = 0

@@ -70,6 +70,10 @@ private func handleKey(_ state: inout DashboardState, _ key: KeyPress) -> [Effec
     case .char("s"): state.sort = state.sort.next
     case .char("p"): state.isPaused.toggle()
     case .char("L"): return [.toggleLoad]
+    case .char("O"):
+        state.failsOrigin.toggle()
+        state.status = state.failsOrigin ? "making store reads fail…" : "letting store reads succeed again…"
+        return [.failOrigin(state.failsOrigin)]
     case .char("+"): return stepRefresh(&state, to: refreshSteps.first { $0 > state.refreshMs })
     case .char("-"): return stepRefresh(&state, to: refreshSteps.last { $0 < state.refreshMs })
     case .char("?"): state.showsHelp = true

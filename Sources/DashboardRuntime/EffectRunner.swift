@@ -45,6 +45,7 @@ final class EffectRunner: Sendable {
         case .warm(let key): Task { await warm(body: "{\"key\": \(Self.quoted(key))}", label: key) }
         case .warmAll: Task { await warm(body: "{}", label: nil) }
         case .toggleLoad: toggleLoad()
+        case .failOrigin(let fail): Task { await failOrigin(fail) }
         case .setRefreshInterval, .quit: break  // the loop's own business
         }
     }
@@ -73,9 +74,10 @@ final class EffectRunner: Sendable {
 
     private func invalidate(_ pattern: String, label: String) async {
         do {
-            let deleted = try await deletion.delete(pattern, until: .now + .seconds(2))
+            let reason = "dashboard"
+            let deleted = try await deletion.delete(pattern, reason: reason, until: .now + .seconds(2))
             let event = CacheEvent(
-                outcome: .invalidate, key: pattern, route: "*", deleted: deleted, server: "dashboard",
+                outcome: .invalidate, key: pattern, route: "*", deleted: deleted, reason: reason, server: "dashboard",
                 timestampMs: Int64(Date().timeIntervalSince1970 * 1000))
             _ = try? await deletion.redis.send(stream.append(event))
             report(.actionFinished("invalidated \(deleted) key\(deleted == 1 ? "" : "s") (\(label))"))
@@ -113,6 +115,31 @@ final class EffectRunner: Sendable {
             return
         }
         report(.actionFinished("warm failed: \(urls.joined(separator: ", ")) did not answer"))
+    }
+
+    /// Asks every server that takes admin calls to fail its store reads, or stop: the switch is per process.
+    private func failOrigin(_ fail: Bool) async {
+        let urls = serverURLs
+        guard !urls.isEmpty else {
+            report(.actionFinished("the origin switch needs a server: " + Self.noServer))
+            return
+        }
+        var switched: [String] = [], refused: [String] = []
+        for serverURL in urls {
+            let response = try? await client.post(
+                serverURL + "/debug/origin", json: "{\"fail\": \(fail)}", headers: authorization)
+            if response?.status == 200 {
+                switched.append(serverURL)
+            } else {
+                refused.append(
+                    "\(serverURL) (\(response.map { $0.json["error"] as? String ?? "HTTP \($0.status)" } ?? "no answer"))")
+            }
+        }
+        let done =
+            switched.isEmpty
+            ? "" : "store reads \(fail ? "fail" : "succeed again") on \(switched.count) server\(switched.count == 1 ? "" : "s")"
+        let failed = refused.isEmpty ? "" : "origin switch failed: " + refused.joined(separator: ", ")
+        report(.actionFinished([done, failed].filter { !$0.isEmpty }.joined(separator: "; ")))
     }
 
     private var authorization: [String: String] {

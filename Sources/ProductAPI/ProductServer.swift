@@ -9,12 +9,9 @@ public struct ServerConfiguration: Sendable {
     public var databasePath = "./cachescope.db"
     /// Extra latency of every store read, like a slow database.
     public var originDelay: Duration = .milliseconds(200)
-    /// Fraction of the TTL added at random to each fill (0 = none).
-    public var ttlJitter = 0.0
-    /// How long a 404 is answered from the cache (zero: 404s are not cached).
-    public var negativeTTL: Duration = .seconds(10)
-    /// How long an entry is served `STALE` past its TTL while one refresh runs (zero: never).
-    public var grace: Duration = .seconds(60)
+    /// How every route's entries live besides their TTL: no jitter, 404s cached for 10 s, 60 s of
+    /// grace, no early refresh.
+    public var routeOptions = CachedRoute.Options(jitter: 0, negativeTTL: .seconds(10), grace: .seconds(60))
     /// TTLs by route pattern that replace the declared ones.
     public var ttls: [String: Duration] = [:]
     /// Adds `GET /bench/static`, the no-Redis floor `make bench` compares the hit path to.
@@ -38,9 +35,7 @@ public struct ProductServer: Sendable {
         } catch {
             throw ConfigurationError(flag: "--db", problem: "cannot open '\(configuration.databasePath)': \(error)")
         }
-        let options = CachedRoute.Options(
-            jitter: configuration.ttlJitter, negativeTTL: configuration.negativeTTL, grace: configuration.grace)
-        catalog = try Catalog(store: store, options: options)
+        catalog = try Catalog(store: store, options: configuration.routeOptions)
             .withTTLs(configuration.ttls)
         cache = try CacheScope(configuration: configuration.cache, routes: catalog.routes, logger: logger)
     }

@@ -69,6 +69,13 @@ struct ServerOptions: ParsableArguments {
     var negativeTTL = "10s"
 
     @Option(
+        name: .customLong("early-refresh"),
+        help:
+            "Refresh hot entries shortly before their TTL ends, sooner the slower they load (XFetch); BETA above 0, 1 is the usual choice. Off unless given."
+    )
+    var earlyRefresh: Double?
+
+    @Option(
         name: .customLong("near-cache"),
         help:
             "Also keep hit bodies in this process for at most this long, dropped as soon as Redis reports a change; every write waits until all near caches dropped what it changed. 0 or off: every hit reads Redis."
@@ -97,6 +104,10 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError(
                 "--negative-ttl must be a duration like 10s or 500ms, or 0 to turn it off, not '\(negativeTTL)'")
         }
+        if let earlyRefresh, EarlyRefresh(beta: earlyRefresh) == nil {
+            throw ValidationError(
+                "--early-refresh takes a BETA above 0 like 1 (leave it out to turn it off), not \(earlyRefresh)")
+        }
         guard (0...1).contains(ttlJitter) else { throw ValidationError("--ttl-jitter must be between 0 and 1, not \(ttlJitter)") }
         guard !eventsKey.isEmpty else { throw ValidationError("--events-key must not be empty") }
         for target in warmTargets where !target.hasPrefix("/") {
@@ -118,9 +129,10 @@ struct ServerOptions: ParsableArguments {
         configuration.cache.nearCacheMaxAge = DurationText.parse(nearCache).flatMap { $0 > .zero ? $0 : nil }
         configuration.databasePath = db
         if let delay = DurationText.parse(originDelay) { configuration.originDelay = delay }
-        configuration.ttlJitter = ttlJitter
-        if let negative = DurationText.parse(negativeTTL) { configuration.negativeTTL = negative }
-        if let grace = DurationText.parse(grace) { configuration.grace = grace }
+        configuration.routeOptions.jitter = ttlJitter
+        if let negative = DurationText.parse(negativeTTL) { configuration.routeOptions.negativeTTL = negative }
+        if let grace = DurationText.parse(grace) { configuration.routeOptions.grace = grace }
+        configuration.routeOptions.earlyRefresh = earlyRefresh.flatMap { EarlyRefresh(beta: $0) }
         configuration.ttls = (try? ttls()) ?? [:]
         configuration.benchmarkRoute = benchRoute
         return configuration

@@ -15,6 +15,20 @@ import Testing
         #expect(CacheEvent(streamFields: ["event": "nonsense", "key": "k", "ts_ms": "1"]) == nil)
     }
 
+    @Test func aMissCarriesItsCauseAndReason() {
+        let event = CacheEvent(
+            outcome: .miss, key: "shop:/products:e3b0c442", route: "/products", cause: "invalidated",
+            reason: "POST /products", server: "a1", timestampMs: 1)
+        let fields = Dictionary(uniqueKeysWithValues: event.streamFields)
+        #expect(fields["cause"] == "invalidated")
+        #expect(fields["reason"] == "POST /products")
+        #expect(CacheEvent(streamFields: fields) == event)
+        #expect(CacheEvent(streamFields: fields)?.missCause == .invalidated)
+        #expect(
+            CacheEvent(outcome: .bypass, key: "k", route: "/r", cause: "redis_down", server: "a", timestampMs: 1).bypassCause
+                == .redisDown)
+    }
+
     @Test func batchCountsEveryOutcome() {
         var batch = EventBatch()
         let outcomes: [CacheOutcome] = [.hit, .hit, .miss, .coalesced, .fill, .bypass, .warm, .invalidate]

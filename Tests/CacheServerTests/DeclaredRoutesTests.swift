@@ -55,7 +55,7 @@ import Testing
     @Test func ttlFlagsReplaceTheDeclaredTTLs() async throws {
         try await withServer(configure: {
             $0.ttls = ["/products": .seconds(30)]
-            $0.grace = .zero  // Redis keeps an entry for TTL + grace
+            $0.routeOptions.grace = .zero  // Redis keeps an entry for TTL + grace
         }) { server, _ in
             _ = try await server.get("/products")
             _ = try await server.get("/categories")

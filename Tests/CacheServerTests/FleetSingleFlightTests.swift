@@ -45,11 +45,11 @@ import Testing
             let database = TestServer.temporaryDatabase()
             let a = try await TestServer.start(redis: redis.endpoint, databasePath: database) {
                 $0.originDelay = .milliseconds(300)
-                $0.negativeTTL = .zero  // a 404 is not stored: the waiters find no fill
+                $0.routeOptions.negativeTTL = .zero  // a 404 is not stored: the waiters find no fill
                 $0.cache.originTimeout = .seconds(5)  // a lease of 10 s
             }
             let b = try await TestServer.start(redis: redis.endpoint, databasePath: database) {
-                $0.negativeTTL = .zero
+                $0.routeOptions.negativeTTL = .zero
                 $0.cache.originTimeout = .seconds(5)
             }
             let first = Task { try await a.get("/products/99") }

@@ -13,7 +13,7 @@ import Testing
     func staleServer(_ body: @escaping (TestServer) async throws -> Void) async throws {
         try await withServer(configure: {
             $0.ttls = ["/products": .seconds(1)]
-            $0.grace = .seconds(30)
+            $0.routeOptions.grace = .seconds(30)
             $0.originDelay = .milliseconds(300)
         }) { server, _ in
             #expect(try await server.get("/products").header("X-Cache") == "MISS")
@@ -116,7 +116,7 @@ import Testing
     @Test func graceZeroExpiresAtTheTTL() async throws {
         try await withServer(configure: {
             $0.ttls = ["/products": .seconds(2)]
-            $0.grace = .zero
+            $0.routeOptions.grace = .zero
         }) { server, _ in
             _ = try await server.get("/products")
             let ttl = try await server.redis.send(RedisCommand("PTTL", "shop:/products:e3b0c442")).int ?? -2

@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func zeroTurnsItOff() async throws {
-        try await withServer(configure: { $0.negativeTTL = .zero }) { server, _ in
+        try await withServer(configure: { $0.routeOptions.negativeTTL = .zero }) { server, _ in
             for _ in 0..<2 {
                 let response = try await server.get("/products/99")
                 #expect(response.status == 404)

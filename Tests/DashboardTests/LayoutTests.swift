@@ -37,7 +37,7 @@ private func sampleState() -> DashboardState {
             "22:13:19.600 FILL       shop:/products:aaaaaaaa                 0µs api-1",
             "22:13:19.500 MISS       shop:/products:aaaaaaaa                12ms api-1",
             "", "",
-            "?:help q:quit i/I:invalidate w/W:warm /:filter s:sort p:pause L:load +/-:refresh",
+            "?:help q:quit i/I:invalidate w/W:warm /:filter s:sort p:pause L:load O:origin",
             "",
         ])
 }
@@ -81,7 +81,7 @@ private func sampleState() -> DashboardState {
     press(&state, .char("?"))
     let lines = render(state).lines
     let border = String(repeating: "─", count: 51)
-    let box = lines[3...20].map { String($0.dropFirst(13).prefix(53)) }
+    let box = lines[2...20].map { String($0.dropFirst(13).prefix(53)) }
     #expect(
         box == [
             "┌\(border)┐",
@@ -96,6 +96,7 @@ private func sampleState() -> DashboardState {
             "│ s            sort: TTL, hits, hit %, key          │",
             "│ p            pause/resume the display             │",
             "│ L            start/stop the demo load             │",
+            "│ O            make store reads fail / recover      │",
             "│ + / -        refresh interval longer/shorter      │",
             "│ ?            this help                            │",
             "│ q            quit                                 │",

@@ -116,3 +116,15 @@ private func stateWithKeys() -> DashboardState {
     _ = update(&state, .loadStatus(nil))
     #expect(render(state).lines[23] == "warmed 3 requests")
 }
+
+/// `O` switches the servers' store failure on and off, and the footer says while it is on.
+@Test func originFailureHotkeyTogglesAndIsShown() {
+    var state = stateWithKeys()
+    #expect(press(&state, .char("O")) == [.failOrigin(true)])
+    var footer = render(state).lines[state.layout!.hotkeysY]
+    #expect(footer.hasPrefix("STORE READS FAIL (O to restore)"), "\(footer)")
+    #expect(press(&state, .char("O")) == [.failOrigin(false)])
+    footer = render(state).lines[state.layout!.hotkeysY]
+    #expect(footer.contains("O:origin"), "\(footer)")
+    #expect(helpLines.contains { $0.hasPrefix("O ") })
+}

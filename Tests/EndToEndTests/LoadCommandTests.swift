@@ -12,9 +12,13 @@ import Testing
             let child = try ChildProcess(
                 path: Binary.path, arguments: ["load", "--url", server.baseURL, "--duration", "0"],
                 outputPath: log)
-            // Running: the first one-second line is out.
-            await waitUntil(timeout: .seconds(10), every: .milliseconds(50)) {
-                ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("rps ")
+            // Running, and answered: a one-second line counts at least one request. On a loaded
+            // machine the first seconds can pass with every request still in flight.
+            await waitUntil(timeout: .seconds(30), every: .milliseconds(50)) {
+                let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                return output.split(separator: "\n").contains {
+                    $0.hasPrefix("rps ") && !$0.hasPrefix("rps 0.0 ")
+                }
             }
             child.signal(SIGINT)
             let code = await child.wait(timeout: .seconds(10))

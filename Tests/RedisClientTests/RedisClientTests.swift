@@ -162,8 +162,8 @@ import Testing
                     await #expect(throws: (any Error).self) { try await pipeline.call("GET", "k") }
                 }
                 // Fails at once, never hangs on a Redis that is gone (generous for the loaded parallel
-                // suite: 413 ms seen against the 400 ms this bound was).
-                #expect(elapsed < .seconds(1))
+                // suite: 413 ms seen against a 400 ms bound, 1.008 s against 1 s).
+                #expect(elapsed < .seconds(3))
             }
             #expect(!pipeline.isUp)
             try await redis.start()

@@ -1,3 +1,5 @@
+import CacheCore
+import CacheProtocol
 import CacheScopeKit
 import Foundation
 import LoadGenerator
@@ -55,6 +57,18 @@ public final class TestServer: Sendable {
         _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:]
     ) async throws -> HTTPClient.Response {
         try await client.send(method, baseURL + path, body: json.map { Data($0.utf8) }, headers: headers)
+    }
+
+    /// The events this server has published to the stream so far, oldest first.
+    public func publishedEvents() async throws -> [CacheEvent] {
+        let reply = try await redis.send(RedisCommand("XRANGE", server.configuration.cache.eventsKey, "-", "+")).orThrow()
+        return reply.elements.compactMap(EventStream.event(inEntry:)).filter { $0.server == server.configuration.cache.serverID }
+    }
+
+    /// `/cache/stats` counts of one route.
+    public func routeStats(_ route: String) async throws -> [String: Any] {
+        let routes = try await get("/cache/stats").json["routes"] as? [String: [String: Any]]
+        return routes?[route] ?? [:]
     }
 
     /// Graceful shutdown, as on SIGTERM: drains, flushes the publisher, closes the Redis connections.
