@@ -34,10 +34,14 @@ test: deps
 	$(SWIFT) build
 	CACHESCOPE_BIN=$$($(SWIFT) build --show-bin-path)/cachescope $(SWIFT) test
 
-## Hit path vs a static route of the same size, with wrk (not a test: prints ratios);
-## first the default (near cache on), then with --near-cache off (every hit reads Redis).
+## Cached hits against nginx proxy_cache and Varnish in front of the same server, and against its own
+## static route, with wrk (not a test: prints ratios); first the default (near cache on, answered by
+## the fast path), then with --near-cache off (every hit reads Redis).
 bench: deps
-	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk; }
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  for tool in wrk:wrk nginx:nginx-light varnishd:varnish; do \
+	    command -v $${tool%%:*} >/dev/null || $$SUDO apt-get install -y -qq $${tool#*:}; \
+	  done
 	$(SWIFT) build -c release
 	scripts/bench.sh .build/release/cachescope
 	NEAR_CACHE=off scripts/bench.sh .build/release/cachescope

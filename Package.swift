@@ -47,8 +47,10 @@ let package = Package(
             dependencies: [
                 "CacheCore", "CacheProtocol", "RedisClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -90,6 +92,8 @@ let package = Package(
             dependencies: [
                 "RedisClient", "CacheCore", "CacheProtocol", "CacheScopeKit", "ProductAPI", "LoadGenerator",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TestSupport"),
         .testTarget(name: "CacheCoreTests", dependencies: ["CacheCore", "LoadGenerator"]),
@@ -108,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "DashboardRuntimeTests",
             dependencies: ["DashboardRuntime", "Dashboard", "CacheProtocol", "RedisClient", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["CacheProtocol", "RedisClient", "LoadGenerator", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CacheCore", "CacheProtocol", "RedisClient", "LoadGenerator", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

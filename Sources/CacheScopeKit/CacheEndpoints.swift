@@ -162,7 +162,7 @@ extension CacheScope {
             "near_cache": near.map { near -> [String: Any] in
                 [
                     "active": near.isServing, "entries": near.count, "bytes": near.bytes,
-                    "max_age_ms": near.maxAge.wholeMilliseconds,
+                    "max_age_ms": near.maxAge.wholeMilliseconds, "fast_path_hits": fastPath?.answered ?? 0,
                 ]
             } ?? ["active": false],
             "write_fences": ["published": invalidator.fence.published, "waited_out": invalidator.fence.waitedOut],

@@ -1,6 +1,7 @@
 import CacheCore
 import CacheProtocol
 import Hummingbird
+import HummingbirdCore
 import Logging
 import RedisClient
 import ServiceLifecycle
@@ -22,11 +23,14 @@ public final class CacheScope: Sendable {
     let connections: CacheConnections
     let channel: InvalidationChannel
     let beacon: PresenceBeacon
+    /// Answers near-cache hits before Hummingbird does; nil without a near cache.
+    let fastPath: FastPath?
     let logger: Logger
     let schema = KeySchema()
 
     /// Throws `ConfigurationError` naming `--warm` for a warm target that is no declared route.
     public init(configuration: CacheConfiguration, routes: [CachedRoute], logger: Logger) throws {
+        CacheMetrics.bootstrap()  // before any counter is made, or it counts nowhere
         self.configuration = configuration
         self.routes = RouteTable(routes)
         self.logger = logger
@@ -42,7 +46,14 @@ public final class CacheScope: Sendable {
         self.connections = connections
         recorder = EventRecorder(serverID: configuration.serverID)
         let pending = PendingInvalidations()
-        let near = configuration.nearCacheMaxAge.map { NearCache(maxAge: $0) }
+        let near = configuration.nearCacheMaxAge.map { [serverName = configuration.serverName] maxAge in
+            NearCache(maxAge: maxAge) { stored in
+                let entry = CacheEntry.decode(stored)
+                guard entry.status == 200 else { return nil }
+                let response = Self.cachedOK(entry.body, tag: EntityTag(of: entry.body), status: .hit)
+                return EncodedHit(response, body: entry.body, serverName: serverName)
+            }
+        }
         let memory = RedisMemoryAlarm(logger: logger)
         let fence = WriteFence(redis: connections.admin, schema: schema, serverID: configuration.serverID)
         channel = InvalidationChannel(
@@ -54,6 +65,9 @@ public final class CacheScope: Sendable {
         responses = ResponseCache(
             redis: connections.request, warmingRedis: connections.admin, fill: GuardedFill(schema: schema), recorder: recorder,
             pending: pending, near: near, originTimeout: configuration.originTimeout, memory: memory)
+        fastPath = near.map { [routes = self.routes, recorder] in
+            FastPath(routes: routes, near: $0, pending: pending, recorder: recorder)
+        }
         invalidator = Invalidator(
             redis: connections.admin, schema: schema, recorder: recorder, pending: pending, fence: fence, near: near,
             memory: memory, logger: logger)
@@ -86,9 +100,17 @@ public final class CacheScope: Sendable {
         if let condition = request.headers[.ifNoneMatch], tag.isMatched(byIfNoneMatch: condition) {
             return Response(status: .notModified, headers: headers)
         }
-        var full = jsonResponse(status: 200, body: response.body)
-        full.headers.append(contentsOf: headers)
-        return full
+        return Self.cachedOK(response.body, tag: tag, status: answer.status, ageSeconds: answer.ageSeconds)
+    }
+
+    /// A cacheable 200 as every path sends it (the fast path encodes the same): JSON, its
+    /// `ETag`, how it was produced, and for a `STALE` one its `Age`.
+    static func cachedOK(_ body: [UInt8], tag: EntityTag, status: CacheStatus, ageSeconds: Int? = nil) -> Response {
+        var response = jsonResponse(status: 200, body: body)
+        response.headers[.eTag] = tag.description
+        response.headers[.xCache] = status.rawValue
+        if let ageSeconds { response.headers[.age] = String(ageSeconds) }
+        return response
     }
 
     /// Deletes the entries named (generations first, never KEYS) and returns once no near cache
@@ -150,8 +172,15 @@ public final class CacheScope: Sendable {
         router: Router<BasicRequestContext>,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        let server: HTTPServerBuilder =
+            if let fastPath {
+                HTTPServerBuilder { responder in FastPathChannel(inner: HTTP1Channel(responder: responder), fastPath: fastPath) }
+            } else {
+                .http1()
+            }
         var app = Application(
             router: router,
+            server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: configuration.serverName),

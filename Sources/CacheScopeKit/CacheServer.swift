@@ -12,7 +12,6 @@ public struct CacheServer {
     private let logger: Logger
 
     public init(cache: CacheScope, router: Router<BasicRequestContext>, logger: Logger) {
-        CacheMetrics.bootstrap()
         self.cache = cache
         self.router = router
         self.logger = logger

@@ -27,6 +27,8 @@ public final class NearCache: Sendable {
 
     private struct Entry {
         let body: [UInt8]
+        /// The response the fast path sends for it, when `encode` makes one.
+        let hit: EncodedHit?
         let expiresAt: ContinuousClock.Instant
     }
 
@@ -53,10 +55,17 @@ public final class NearCache: Sendable {
     /// cache first: entries live a second or so anyway, and the hot ones come back at the next hit.
     public let capacityBytes: Int
     private let state = Mutex(State())
+    /// Encodes a stored value as the fast path's response, once per store (nil: not answerable there).
+    private let encode: @Sendable ([UInt8]) -> EncodedHit?
 
-    public init(maxAge: Duration, capacityBytes: Int = 32 << 20) {
+    public convenience init(maxAge: Duration, capacityBytes: Int = 32 << 20) {
+        self.init(maxAge: maxAge, capacityBytes: capacityBytes, encode: { _ in nil })
+    }
+
+    init(maxAge: Duration, capacityBytes: Int = 32 << 20, encode: @escaping @Sendable ([UInt8]) -> EncodedHit?) {
         self.maxAge = maxAge
         self.capacityBytes = capacityBytes
+        self.encode = encode
     }
 
     /// True while the invalidation channel is confirmed open.
@@ -68,13 +77,22 @@ public final class NearCache: Sendable {
 
     /// The stored body, if enabled, within the lease, present and not expired.
     public func body(for key: String, now: ContinuousClock.Instant = .now) -> [UInt8]? {
+        entry(for: key, now: now)?.body
+    }
+
+    /// The fast path's response for the entry, under the same conditions as `body(for:)`.
+    func encodedHit(for key: String, now: ContinuousClock.Instant = .now) -> EncodedHit? {
+        entry(for: key, now: now)?.hit
+    }
+
+    private func entry(for key: String, now: ContinuousClock.Instant) -> Entry? {
         state.withLock { state in
             guard state.enabled, now < state.leaseEnds, let entry = state.entries[key] else { return nil }
             guard now < entry.expiresAt else {
                 state.remove(key)
                 return nil
             }
-            return entry.body
+            return entry
         }
     }
 
@@ -89,11 +107,12 @@ public final class NearCache: Sendable {
         let life = min(maxAge, redisTTL ?? maxAge)
         let size = key.utf8.count + body.count
         guard life > .zero, size <= capacityBytes else { return }
+        let hit = encode(body)
         state.withLock { state in
             guard state.enabled, state.generation == ticket.generation else { return }
             state.remove(key)
             if state.bytes + size > capacityBytes { state.removeAll() }
-            state.entries[key] = Entry(body: body, expiresAt: ticket.sentAt + life)
+            state.entries[key] = Entry(body: body, hit: hit, expiresAt: ticket.sentAt + life)
             state.bytes += size
         }
     }

@@ -51,6 +51,9 @@ public final class TestServer: Sendable {
         Scratch.path("cachescope-test-\(UUID().uuidString).db")
     }
 
+    /// The port it listens on.
+    public var port: Int { running.port }
+
     public func get(_ path: String) async throws -> HTTPClient.Response { try await client.get(baseURL + path) }
 
     public func send(
