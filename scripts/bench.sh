@@ -63,7 +63,7 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$NGINX_PORT/products" -o /dev/
 nginx_status=$(curl -s -D - -o /dev/null "http://127.0.0.1:$NGINX_PORT/products" | tr -d '\r' | awk -F': ' '/X-Proxy-Cache/ {print $2}')
 [ "$nginx_status" = "HIT" ] || { echo "nginx proxy_cache did not answer HIT (got '$nginx_status')" >&2; exit 1; }
 # Varnish with its built-in VCL: a GET without cookies is cached for the default TTL (120 s).
-varnishd -a "127.0.0.1:$VARNISH_PORT" -b "127.0.0.1:$PORT" -s malloc,64m -n "$WORK/varnish" -P "$WORK/varnish.pid" \
+varnishd -a "127.0.0.1:$VARNISH_PORT" -b "127.0.0.1:$PORT" -s malloc,64m -n "$WORK/varnishd" -P "$WORK/varnish.pid" \
   >"$WORK/varnish.log" 2>&1
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$VARNISH_PORT/products" -o /dev/null && break; sleep 0.1; done
 varnish_age=$(curl -s -D - -o /dev/null "http://127.0.0.1:$VARNISH_PORT/products" | tr -d '\r' | awk -F': ' '/^X-Varnish/ {print $2}')
@@ -91,13 +91,13 @@ run() {  # url pids... -> "rps p50_ms p99_ms cpu_ms_per_1000_requests"
     END { printf "%s %.3f %.3f %.1f\n", rps, p50, p99, ticks * 1000 / hz / (total / 1000) }' "$WORK/wrk.out"
 }
 
-: > "$WORK/nginx" ; : > "$WORK/varnish" ; : > "$WORK/hit" ; : > "$WORK/static"
+: > "$WORK/result.nginx" ; : > "$WORK/result.varnish" ; : > "$WORK/result.hit" ; : > "$WORK/result.static"
 # shellcheck disable=SC2046
 for _ in $(seq "$ROUNDS"); do
-  run "http://127.0.0.1:$NGINX_PORT/products" $(nginx_pids) >> "$WORK/nginx"
-  run "http://127.0.0.1:$VARNISH_PORT/products" $(varnish_pids) >> "$WORK/varnish"
-  run "http://127.0.0.1:$PORT/products" "$SERVER" >> "$WORK/hit"
-  run "http://127.0.0.1:$PORT/bench/static" "$SERVER" >> "$WORK/static"
+  run "http://127.0.0.1:$NGINX_PORT/products" $(nginx_pids) >> "$WORK/result.nginx"
+  run "http://127.0.0.1:$VARNISH_PORT/products" $(varnish_pids) >> "$WORK/result.varnish"
+  run "http://127.0.0.1:$PORT/products" "$SERVER" >> "$WORK/result.hit"
+  run "http://127.0.0.1:$PORT/bench/static" "$SERVER" >> "$WORK/result.static"
 done
 median() { sort -n -k"$2" "$1" | awk -v c="$2" '{v[NR]=$c} END {print v[int((NR+1)/2)]}'; }
 row() { printf '%-34s %10s %9s %9s %12s\n' "$1" "$(median "$2" 1)" "$(median "$2" 2)" "$(median "$2" 3)" "$(median "$2" 4)"; }
@@ -106,13 +106,13 @@ stats=$(curl -s "http://127.0.0.1:$PORT/cache/stats")
 
 echo "median of $ROUNDS interleaved ${DURATION} rounds, wrk -t2 -c64${NEAR_CACHE:+, server with --near-cache $NEAR_CACHE}"
 printf '%-34s %10s %9s %9s %12s\n' "what" "req/s" "p50 ms" "p99 ms" "CPU ms/1k"
-row "nginx proxy_cache hit" "$WORK/nginx"
-row "Varnish hit" "$WORK/varnish"
-row "cachescope GET /products hit" "$WORK/hit"
-row "cachescope static route (floor)" "$WORK/static"
-awk -v h="$(median "$WORK/hit" 1)" -v n="$(median "$WORK/nginx" 1)" -v s="$(median "$WORK/static" 1)" \
-    -v v="$(median "$WORK/varnish" 1)" \
-    -v hp="$(median "$WORK/hit" 3)" -v np="$(median "$WORK/nginx" 3)" -v rss="$rss" 'BEGIN {
+row "nginx proxy_cache hit" "$WORK/result.nginx"
+row "Varnish hit" "$WORK/result.varnish"
+row "cachescope GET /products hit" "$WORK/result.hit"
+row "cachescope static route (floor)" "$WORK/result.static"
+awk -v h="$(median "$WORK/result.hit" 1)" -v n="$(median "$WORK/result.nginx" 1)" -v s="$(median "$WORK/result.static" 1)" \
+    -v v="$(median "$WORK/result.varnish" 1)" \
+    -v hp="$(median "$WORK/result.hit" 3)" -v np="$(median "$WORK/result.nginx" 3)" -v rss="$rss" 'BEGIN {
   printf "ours / nginx proxy_cache:     %.2fx req/s (goal >= 1.0x), p99 %.2fx (goal <= 1.5x)\n", h / n, hp / np
   printf "ours / Varnish:               %.2fx req/s (goal >= 1.2x)\n", h / v
   printf "ours / our static route:      %.2fx req/s\n", h / s

@@ -214,7 +214,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         fastPath.count(key: answer.key, route: answer.route, since: answer.started)
         guard answer.rule.keepAlive else {
             closing = true
-            encoder.writeAndFlush(NIOAny(IOData.byteBuffer(buffer))).whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            encoder.writeAndFlush(NIOAny(IOData.byteBuffer(buffer))).whenComplete { _ in channel.close(promise: nil) }
             return
         }
         encoder.write(NIOAny(IOData.byteBuffer(buffer)), promise: nil)

@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func fillStartedBeforeInvalidationIsNotStored() async throws {
-        try await withServer(configure: { $0.originDelay = .milliseconds(400) }) { server, _ in
+        try await withServer(configure: { $0.originDelay = .seconds(1) }) { server, _ in
             // The listing's origin read starts, then a product is created while it is in flight.
             async let slow = server.get("/products")
             try await waitForLoadInFlight(server)
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func getAfterWriteNeverJoinsAnOlderLoad() async throws {
-        try await withServer(configure: { $0.originDelay = .milliseconds(400) }) { server, _ in
+        try await withServer(configure: { $0.originDelay = .seconds(1) }) { server, _ in
             async let old = server.get("/products")
             try await waitForLoadInFlight(server)
             _ = try await server.send("POST", "/products", json: #"{"name":"Newer","price":2}"#)
@@ -57,7 +57,7 @@ import Testing
     /// The same across servers sharing a Redis and a store: B's in-flight load predates A's write,
     /// and A's invalidation must keep B's later requests from joining it.
     @Test func getOnAnotherServerAfterWriteNeverJoinsAnOlderLoad() async throws {
-        try await withServer(configure: { $0.originDelay = .milliseconds(400) }) { slowB, redis in
+        try await withServer(configure: { $0.originDelay = .seconds(1) }) { slowB, redis in
             let a = try await TestServer.start(redis: redis.endpoint, databasePath: slowB.server.configuration.databasePath)
             async let old = slowB.get("/products")
             try await waitForLoadInFlight(slowB)
@@ -202,7 +202,9 @@ import Testing
 }
 
 /// Waits until an origin load is in flight (and its query has had time to run).
+/// Until a load is in flight and (most likely) past its store query: a loaded machine has been seen
+/// to take over 50 ms from the flight's start to the query, so give it 300 ms of the 1 s delay.
 func waitForLoadInFlight(_ server: TestServer) async throws {
     await waitUntil(every: .milliseconds(5)) { server.server.cache.responses.flights.inFlight > 0 }
-    try await Task.sleep(for: .milliseconds(50))
+    try await Task.sleep(for: .milliseconds(300))
 }

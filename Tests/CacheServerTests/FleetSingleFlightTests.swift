@@ -44,7 +44,7 @@ import Testing
         try await withRedis { redis in
             let database = TestServer.temporaryDatabase()
             let a = try await TestServer.start(redis: redis.endpoint, databasePath: database) {
-                $0.originDelay = .milliseconds(300)
+                $0.originDelay = .seconds(1)
                 $0.routeOptions.negativeTTL = .zero  // a 404 is not stored: the waiters find no fill
                 $0.cache.originTimeout = .seconds(5)  // a lease of 10 s
             }

@@ -24,8 +24,14 @@ import Testing
             kill(pid, SIGCONT)
             #expect(server.invalidator.pending.count == 1)
 
-            try await Task.sleep(for: .milliseconds(400))  // past the reconnect back-off
-            #expect(await server.invalidator.invalidate([.pattern("shop:/categories:*")], reason: "after") != nil)
+            // Past the reconnect back-off; on a loaded machine a write may still find Redis unready,
+            // and then queues too: the next write carries out everything queued.
+            var done: Int?
+            for _ in 0..<10 where done == nil {
+                try await Task.sleep(for: .milliseconds(400))
+                done = await server.invalidator.invalidate([.pattern("shop:/categories:*")], reason: "after")
+            }
+            #expect(done != nil)
             #expect(server.invalidator.pending.isEmpty)
             await redis.stop()
         }

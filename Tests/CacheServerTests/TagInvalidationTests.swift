@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func aFillThatBeganBeforeATagInvalidationIsNotStored() async throws {
-        try await withServer(configure: { $0.originDelay = .milliseconds(400) }) { server, _ in
+        try await withServer(configure: { $0.originDelay = .seconds(1) }) { server, _ in
             let slow = Task { try await server.get("/products?category=widgets") }
             try await waitForLoadInFlight(server)
             try await Task.sleep(for: .milliseconds(200))  // its query has run (the 400 ms delay comes after it)
