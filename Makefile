@@ -29,10 +29,13 @@ run: release
 serve: release
 	.build/release/cachescope serve $(ARGS)
 
-## Unit, integration (real redis-server) and end-to-end (real binary, tmux) tests.
+## Unit, integration (real redis-server) and end-to-end (real binary, tmux) tests. At most 8 run at
+## once: each starts its own redis-server and servers, and all at once on 2 cores starve the
+## timeouts they check (TEST_WIDTH= runs them unbounded).
+TEST_WIDTH ?= --experimental-maximum-parallelization-width 8
 test: deps
 	$(SWIFT) build
-	CACHESCOPE_BIN=$$($(SWIFT) build --show-bin-path)/cachescope $(SWIFT) test
+	CACHESCOPE_BIN=$$($(SWIFT) build --show-bin-path)/cachescope $(SWIFT) test $(TEST_WIDTH)
 
 ## Cached hits against nginx proxy_cache and Varnish in front of the same server, and against its own
 ## static route, with wrk (not a test: prints ratios); first the default (near cache on, answered by

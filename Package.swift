@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "cachescope",
             dependencies: [
-                "CacheCore", "CacheScopeKit", "ProductAPI", "DashboardRuntime", "LoadGenerator", "RedisClient",
+                "CacheCore", "CacheProtocol", "CacheScopeKit", "ProductAPI", "Dashboard", "DashboardRuntime", "LoadGenerator", "RedisClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -122,8 +122,9 @@ struct ConnectionRule {
 /// The fast path in the HTTP/1 pipeline, right after the request decoder: it sees requests and
 /// responses as NIO's HTTP/1 parts (the version and `Connection` header included), and writes
 /// its encoded answers past the response encoder. It answers a request only when every earlier
-/// request on the connection has been answered, so pipelined responses keep their order; and it
-/// applies one `ConnectionRule` to both paths' responses.
+/// request on the connection has been answered, so pipelined responses keep their order, and
+/// only one that keeps the connection open; and it applies one `ConnectionRule` to both paths'
+/// responses.
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -137,7 +138,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var passedOn = CircularBuffer<ConnectionRule>()
     /// Requests passed on whose response has not ended.
     private var inFlight = 0
-    /// A request answered here, between its head and its end.
+    /// A request answered here, between its head and its end (always one that keeps the connection:
+    /// closing is Hummingbird's, which drains what it wrote first).
     private var answering: (hit: EncodedHit, key: String, route: String, rule: ConnectionRule, started: NIODeadline)?
     /// Wrote since the last flush.
     private var unflushed = false
@@ -157,7 +159,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(var head):
             let rule = ConnectionRule(head)
-            if inFlight == 0, encoder != nil, Self.mayAnswer(head), let found = fastPath.hit(for: head.uri) {
+            if inFlight == 0, rule.keepAlive, encoder != nil, Self.mayAnswer(head), let found = fastPath.hit(for: head.uri) {
                 answering = (found.hit, found.key, found.route, rule, .now())
                 return
             }
@@ -212,12 +214,6 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var buffer = context.channel.allocator.buffer(capacity: answer.hit.size)
         answer.hit.write(into: &buffer, date: fastPath.dates.now(), connection: answer.rule.header)
         fastPath.count(key: answer.key, route: answer.route, since: answer.started)
-        guard answer.rule.keepAlive else {
-            closing = true
-            let channel = context.channel
-            encoder.writeAndFlush(NIOAny(IOData.byteBuffer(buffer))).whenComplete { _ in channel.close(promise: nil) }
-            return
-        }
         encoder.write(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
         unflushed = true
     }

@@ -2,7 +2,7 @@ import CacheCore
 
 /// A key as the terminal reports it, already decoded, so the core never sees key codes.
 public enum KeyPress: Equatable, Sendable {
-    case char(Character), up, down, pageUp, pageDown, home, end, enter, escape, backspace
+    case char(Character), up, down, pageUp, pageDown, home, end, enter, escape, backspace, tab, backTab
 }
 
 /// Everything that can change the dashboard: the shell turns terminal, timer and Redis activity into these.
@@ -35,11 +35,22 @@ public struct RedisOverview: Sendable, Equatable {
     public var keyspaceMisses: Int
     /// Reads the dashboard itself made, already subtracted from the keyspace numbers; shown separately.
     public var dashboardReads: Int
+    /// Keys Redis evicted under `maxmemory`, and keys that expired, since it started.
+    public var evictedKeys: Int
+    public var expiredKeys: Int
+    /// `maxmemory` (0: none) and its policy.
+    public var maxMemoryBytes: Int
+    public var maxMemoryPolicy: String
 
     public init(
         address: String, version: String, uptimeSeconds: Int = 0, usedMemoryBytes: Int = 0, connectedClients: Int = 0,
-        opsPerSec: Int = 0, dbSize: Int = 0, keyspaceHits: Int = 0, keyspaceMisses: Int = 0, dashboardReads: Int = 0
+        opsPerSec: Int = 0, dbSize: Int = 0, keyspaceHits: Int = 0, keyspaceMisses: Int = 0, dashboardReads: Int = 0,
+        evictedKeys: Int = 0, expiredKeys: Int = 0, maxMemoryBytes: Int = 0, maxMemoryPolicy: String = "noeviction"
     ) {
+        self.evictedKeys = evictedKeys
+        self.expiredKeys = expiredKeys
+        self.maxMemoryBytes = maxMemoryBytes
+        self.maxMemoryPolicy = maxMemoryPolicy
         self.address = address
         self.version = version
         self.uptimeSeconds = uptimeSeconds
@@ -50,6 +61,11 @@ public struct RedisOverview: Sendable, Equatable {
         self.keyspaceHits = keyspaceHits
         self.keyspaceMisses = keyspaceMisses
         self.dashboardReads = dashboardReads
+    }
+
+    /// Redis refuses writes: full under `noeviction`, so fills store nothing and invalidations wait.
+    public var refusesWrites: Bool {
+        maxMemoryBytes > 0 && usedMemoryBytes >= maxMemoryBytes && maxMemoryPolicy == "noeviction"
     }
 }
 

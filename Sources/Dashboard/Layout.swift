@@ -1,8 +1,9 @@
-/// Where each part of the screen goes. Fixed rows for header, panel and footer; the table and
-/// the event log share the rest, three to two.
+/// Where each part of the screen goes. Fixed rows for header, tabs, panel and footer; the view
+/// gets the rest (`viewTop` to `viewBottom`). In the Keys view the table and the event log share
+/// it, three to two.
 struct Layout {
     static let minWidth = 80, minHeight = 24
-    static let panelTop = 2, tableHeaderY = 5
+    static let tabsY = 2, panelTop = 3, tableHeaderY = 6
 
     let tableRows: Int
     /// The event log's header row; its entries follow.
@@ -23,4 +24,8 @@ struct Layout {
     }
 
     var tableTop: Int { Self.tableHeaderY + 1 }
+
+    /// The first row a view other than Keys may use, and the last.
+    var viewTop: Int { Self.tableHeaderY }
+    var viewBottom: Int { hotkeysY - 1 }
 }

@@ -114,7 +114,19 @@ private func promptText(_ prompt: Prompt) -> String {
     }
 }
 
-let helpLines = [
+/// The hotkeys of one view, then those of every view.
+func helpLines(for view: DashboardView) -> [String] {
+    let own: [String] =
+        switch view {
+        case .keys: keysViewHelp
+        case .top: ["e            rank by HIT, MISS, FILL, INVALIDATE, COALESCED"]
+        case .latency: ["r            all routes, or one route after another"]
+        case .routes, .expiry: []
+        }
+    return own + commonHelp
+}
+
+private let keysViewHelp = [
     "↑/↓ j/k      select key",
     "PgUp/PgDn    page     Home/End  first/last",
     "i            invalidate selected key",
@@ -123,6 +135,10 @@ let helpLines = [
     "W            warm all known requests",
     "/            filter keys (Enter apply, Esc clear)",
     "s            sort: TTL, hits, hit %, key",
+]
+
+private let commonHelp = [
+    "1-5 Tab      switch view (Shift-Tab: back)",
     "p            pause/resume the display",
     "L            start/stop the demo load",
     "O            make store reads fail / recover",
@@ -131,9 +147,9 @@ let helpLines = [
     "q            quit",
 ]
 
-/// A framed box in the middle of the screen listing every hotkey.
-func drawHelp(into buffer: inout ScreenBuffer) {
-    let lines = ["CacheScope hotkeys"] + helpLines + ["", "press any key to close"]
+/// A framed box in the middle of the screen listing the view's hotkeys.
+func drawHelp(for view: DashboardView, into buffer: inout ScreenBuffer) {
+    let lines = ["CacheScope hotkeys: \(view.title)"] + helpLines(for: view) + ["", "press any key to close"]
     let inner = (lines.map(\.count).max() ?? 0) + 2
     let left = max(0, (buffer.width - inner - 2) / 2), top = max(0, (buffer.height - lines.count - 2) / 2)
     buffer.put("┌" + String(repeating: "─", count: inner) + "┐", x: left, y: top, role: .title)

@@ -6,11 +6,19 @@ public func render(_ state: DashboardState) -> ScreenBuffer {
         return buffer
     }
     drawHeader(state, into: &buffer)
+    drawTabs(state, into: &buffer)
     drawHitRatePanel(state, into: &buffer)
-    drawKeysTable(state, layout: layout, into: &buffer)
-    drawEventLog(state.log, into: &buffer, top: layout.logTop, rows: layout.logRows)
+    switch state.view {
+    case .keys:
+        drawKeysTable(state, layout: layout, into: &buffer)
+        drawEventLog(state.log, into: &buffer, top: layout.logTop, rows: layout.logRows)
+    case .routes: drawRoutesView(state, layout: layout, into: &buffer)
+    case .top: drawTopView(state, layout: layout, into: &buffer)
+    case .latency: drawLatencyView(state, layout: layout, into: &buffer)
+    case .expiry: drawExpiryView(state, layout: layout, into: &buffer)
+    }
     drawFooter(state, layout: layout, into: &buffer)
-    if state.showsHelp { drawHelp(into: &buffer) }
+    if state.showsHelp { drawHelp(for: state.view, into: &buffer) }
     return buffer
 }
 

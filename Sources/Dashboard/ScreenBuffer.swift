@@ -1,6 +1,8 @@
 /// What a cell means; the terminal backend alone decides which colours that is.
 public enum ColorRole: Sendable, Equatable, CaseIterable {
     case normal, title, label, hit, miss, fill, coalesced, invalidate, warm, bypass, warn, error, dim, selected, bar
+    /// One per miss cause, in misses-by-cause bars.
+    case causeCold, causeExpired, causeInvalidated, causeEvicted, causeRefused, causeUncacheable
 }
 
 /// One screen position: a single-column character and its role.

@@ -24,6 +24,14 @@ public struct DashboardState: Sendable {
     var redis: RedisOverview?
     var redisDownReason: String?
     var history = RateHistory()
+    /// The same per route, for the Routes view.
+    var routeHistory: [String: RateHistory] = [:]
+    var redisRates = RedisRates()
+    var top = TopList()
+    var topKind = TopKind.miss
+    var recentLatencies = RecentLatencies()
+    /// The route the Latency view shows; nil: all.
+    var latencyRoute: String?
     var latencies = LatencyStats()
     var keys: KeyStore
     var log = EventLog()
@@ -33,6 +41,8 @@ public struct DashboardState: Sendable {
     /// Each route's TTL, for a TTL bar when no fill of the key was seen (kept with `routes`, not
     /// rebuilt for every row drawn).
     var routeTTLms: [String: Int] = [:]
+    /// The screen shown below the panel.
+    public internal(set) var view = DashboardView.keys
     var sort = KeySort.ttl
     var filter = ""
     var prompt: Prompt?
@@ -73,11 +83,18 @@ public struct DashboardState: Sendable {
         if poll.redisRestarted {
             keys = KeyStore(prefixes: config.prefixes, routes: keys.routes)
             history = RateHistory()
+            routeHistory = [:]
         }
         nowMs = poll.nowMs
         redis = poll.redis
         history.record(timeMs: poll.nowMs, totals: poll.routeTotals.values.reduce(RouteCounts(), +))
+        for (route, totals) in poll.routeTotals {
+            routeHistory[route, default: RateHistory()].record(timeMs: poll.nowMs, totals: totals)
+        }
+        redisRates.record(timeMs: poll.nowMs, poll.redis)
         latencies.record(poll.events)
+        recentLatencies.record(poll.events)
+        top.record(poll.events, atMs: poll.nowMs)
         log.record(poll.events)
         servers = poll.servers
         learnRoutes(from: poll.servers)

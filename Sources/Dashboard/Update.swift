@@ -44,6 +44,32 @@ private func handleKey(_ state: inout DashboardState, _ key: KeyPress) -> [Effec
         return []
     }
     if let prompt = state.prompt { return handlePromptKey(&state, prompt, key) }
+    switch key {
+    case .char(let digit) where DashboardView(digit: digit) != nil: state.view = DashboardView(digit: digit) ?? state.view
+    case .tab: state.view = state.view.cycled(forward: true)
+    case .backTab: state.view = state.view.cycled(forward: false)
+    case .char("p"): state.isPaused.toggle()
+    case .char("L"): return [.toggleLoad]
+    case .char("O"):
+        state.failsOrigin.toggle()
+        state.status = state.failsOrigin ? "making store reads fail…" : "letting store reads succeed again…"
+        return [.failOrigin(state.failsOrigin)]
+    case .char("+"): return stepRefresh(&state, to: refreshSteps.first { $0 > state.refreshMs })
+    case .char("-"): return stepRefresh(&state, to: refreshSteps.last { $0 < state.refreshMs })
+    case .char("?"): state.showsHelp = true
+    case .char("q"): return [.quit]
+    case .char("e") where state.view == .top: state.topKind = state.topKind.next
+    case .char("r") where state.view == .latency:
+        let routes = state.routeHistory.keys.sorted()
+        let next = state.latencyRoute.flatMap { routes.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+        state.latencyRoute = next < routes.count ? routes[next] : nil
+    default: return state.view == .keys ? handleKeysViewKey(&state, key) : []
+    }
+    return []
+}
+
+/// The Keys view's own keys: moving the selection, invalidating, warming, filtering, sorting.
+private func handleKeysViewKey(_ state: inout DashboardState, _ key: KeyPress) -> [Effect] {
     let page = state.layout?.tableRows ?? 1
     switch key {
     case .up, .char("k"): state.select(index: state.selectedIndex - 1)
@@ -68,16 +94,6 @@ private func handleKey(_ state: inout DashboardState, _ key: KeyPress) -> [Effec
     case .char("/"): state.prompt = .filter(state.filter)
     case .escape: state.filter = ""
     case .char("s"): state.sort = state.sort.next
-    case .char("p"): state.isPaused.toggle()
-    case .char("L"): return [.toggleLoad]
-    case .char("O"):
-        state.failsOrigin.toggle()
-        state.status = state.failsOrigin ? "making store reads fail…" : "letting store reads succeed again…"
-        return [.failOrigin(state.failsOrigin)]
-    case .char("+"): return stepRefresh(&state, to: refreshSteps.first { $0 > state.refreshMs })
-    case .char("-"): return stepRefresh(&state, to: refreshSteps.last { $0 < state.refreshMs })
-    case .char("?"): state.showsHelp = true
-    case .char("q"): return [.quit]
     default: break
     }
     return []

@@ -157,7 +157,9 @@ struct PollState {
             dbSize: overview.dbSize,
             keyspaceHits: max(0, (info.int("keyspace_hits") ?? 0) - before.hits),
             keyspaceMisses: max(0, (info.int("keyspace_misses") ?? 0) - before.misses),
-            dashboardReads: before.hits + before.misses)
+            dashboardReads: before.hits + before.misses, evictedKeys: info.int("evicted_keys") ?? 0,
+            expiredKeys: info.int("expired_keys") ?? 0, maxMemoryBytes: info.int("maxmemory") ?? 0,
+            maxMemoryPolicy: info["maxmemory_policy"] ?? "noeviction")
         return PollResult(
             nowMs: nowMs, redis: redis, routeTotals: totals, events: overview.events,
             discoveredKeys: overview.discoveredKeys, keyDetails: details, servers: servers,

@@ -86,6 +86,7 @@ public final class Terminal {
             case cn_key_end(): return .key(.end)
             case cn_key_enter(): return .key(.enter)
             case cn_key_backspace(): return .key(.backspace)
+            case cn_key_btab(): return .key(.backTab)
             default: return nil
             }
         }
@@ -93,6 +94,7 @@ public final class Terminal {
         switch code {
         case 3: return .interrupt
         case 27: return .key(.escape)
+        case 9: return .key(.tab)
         case 10, 13: return .key(.enter)
         case 8, 127: return .key(.backspace)
         case 32...: return Unicode.Scalar(UInt32(code)).map { .key(.char(Character($0))) }
@@ -115,7 +117,12 @@ public final class Terminal {
         case .miss, .warn: (Int16(COLOR_YELLOW), -1)
         case .fill: (Int16(COLOR_BLUE), -1)
         case .coalesced, .bypass: (Int16(COLOR_MAGENTA), -1)
-        case .invalidate: (Int16(COLOR_RED), -1)
+        case .invalidate, .causeInvalidated: (Int16(COLOR_RED), -1)
+        case .causeCold: (Int16(COLOR_BLUE), -1)
+        case .causeExpired: (Int16(COLOR_YELLOW), -1)
+        case .causeEvicted: (Int16(COLOR_MAGENTA), -1)
+        case .causeRefused: (Int16(COLOR_CYAN), -1)
+        case .causeUncacheable: (Int16(COLOR_WHITE), -1)
         case .error: (Int16(COLOR_WHITE), Int16(COLOR_RED))
         }
     }

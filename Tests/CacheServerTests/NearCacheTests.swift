@@ -219,7 +219,7 @@ import Testing
     func fillNearCache(of server: TestServer, with paths: [String]) async throws {
         for path in paths {
             let key = try server.server.cache.routes.resolve(target: path).key.description
-            let kept = try await waitUntil(every: .zero) { () async throws -> Bool in
+            let kept = try await waitUntil(timeout: .seconds(15), every: .zero) { () async throws -> Bool in
                 _ = try await server.get(path)
                 return server.server.cache.near?.body(for: key) != nil
             }

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Dashboard
 
-private func ttlText(_ state: DashboardState, row: Int = 6) -> String {
+private func ttlText(_ state: DashboardState, row: Int = 7) -> String {
     String(render(state).lines[row].dropFirst(65).prefix(6).drop { $0 == " " })
 }
 
@@ -22,7 +22,7 @@ private func ttlText(_ state: DashboardState, row: Int = 6) -> String {
 @Test func keyDetailsCorrectTheCountdown() {
     var state = makeState()
     poll(&state, at: t0, events: [event(.fill, "shop:/a:1", ttlMs: 30_000)], discovered: ["shop:/b:2"])
-    #expect(ttlText(state, row: 7) == "—", "a discovered key's TTL is unknown until Redis answers")
+    #expect(ttlText(state, row: 8) == "—", "a discovered key's TTL is unknown until Redis answers")
     #expect(state.visibleKeys == ["shop:/a:1", "shop:/b:2"])
     poll(
         &state, at: t0 + 5_000,
@@ -30,8 +30,8 @@ private func ttlText(_ state: DashboardState, row: Int = 6) -> String {
             "shop:/a:1": KeyDetail(ttlMs: 60_000, sizeBytes: 2048, hits: 7, misses: 2, fills: 1),
             "shop:/b:2": KeyDetail(ttlMs: 10_000),
         ])
-    #expect(render(state).lines[6] == "shop:/b:2               /b                 0     0    —        —    10s ███░░░░░")
-    #expect(render(state).lines[7] == "shop:/a:1               /a                 7     2  78%   2.0KiB    60s ████████")
+    #expect(render(state).lines[7] == "shop:/b:2               /b                 0     0    —        —    10s ███░░░░░")
+    #expect(render(state).lines[8] == "shop:/a:1               /a                 7     2  78%   2.0KiB    60s ████████")
     _ = update(&state, .tick(nowMs: t0 + 35_000))
     #expect(state.visibleKeys == ["shop:/a:1"], "b expired at +15 s; a lives past its first 30 s")
     #expect(ttlText(state) == "30s")
@@ -59,7 +59,7 @@ private func ttlText(_ state: DashboardState, row: Int = 6) -> String {
         &state, at: t0, events: [event(.hit, "shop:/x:1", route: "/custom"), event(.hit, "other:/products:1")],
         discovered: ["shop:/products/42:abcdef12", "shop:/products/42/x:abcdef12", "shop:/categories:0"])
     press(&state, .char("s"), .char("s"), .char("s"))  // by key
-    let routes = render(state).lines[6...9].map { String($0.dropFirst(24).prefix(14)).trimmingSuffix() }
+    let routes = render(state).lines[7...10].map { String($0.dropFirst(24).prefix(14)).trimmingSuffix() }
     #expect(routes == ["/categories", "/products/42/x", "/products/{id}", "/custom"], "keys outside the prefixes are not listed")
 }
 

@@ -25,13 +25,14 @@ private func sampleState() -> DashboardState {
         lines == [
             "CacheScope  redis 127.0.0.1:6379 v7.2.4  UP  uptime 1h02m  mem 1.5MiB",
             "ops/s 42  dbsize 2  clients 3  servers 2 (near 1)  mode embedded  refresh 1s",
+            "1 Keys  2 Routes  3 Top  4 Latency  5 Expiry",
             "hit rate  10s 90.0%  60s 90.0%  all 63.3%       │ Redis-wide keyspace 75.0%",
             "p50/p99   hit 250µs/250µs  miss 12ms/12ms       │ dashboard reads excluded: 7",
             "hit% ▇\(blank)  req/s █\(blank) peak 1",
             "KEY (2, by TTL)         ROUTE           HITS  MISS HIT%     SIZE    TTL",
             "shop:/products:aaaaaaaa /products          0     1   0%        —    50s ███████░",
             "shop:/products/7:bbbbb… /products/{id}     1     0 100%        —      —",
-            "", "", "", "", "", "", "", "",
+            "", "", "", "", "", "", "",
             "TIME (UTC)   EVENT      KEY                                 LATENCY SERVER",
             "22:13:19.700 HIT        shop:/products/7:bbbbbbbb             250µs api-2",
             "22:13:19.600 FILL       shop:/products:aaaaaaaa                 0µs api-1",
@@ -47,10 +48,10 @@ private func sampleState() -> DashboardState {
     #expect(buffer.role(atX: 13, y: 17) == .hit)
     #expect(buffer.role(atX: 13, y: 18) == .fill)
     #expect(buffer.role(atX: 13, y: 19) == .miss)
-    #expect(buffer.role(atX: 0, y: 6) == .selected)
-    #expect(buffer.role(atX: 71, y: 6) == .selected)
-    #expect(buffer.role(atX: 79, y: 6) == .bar, "the selected row's TTL bar stays visible")
-    #expect(buffer.role(atX: 79, y: 7) == .normal)
+    #expect(buffer.role(atX: 0, y: 7) == .selected)
+    #expect(buffer.role(atX: 71, y: 7) == .selected)
+    #expect(buffer.role(atX: 79, y: 7) == .bar, "the selected row's TTL bar stays visible")
+    #expect(buffer.role(atX: 79, y: 8) == .normal)
     #expect(buffer.role(atX: 0, y: 0) == .title)
 }
 
@@ -59,8 +60,8 @@ private func sampleState() -> DashboardState {
     _ = update(&state, .redisDown(reason: "connection refused"))
     let lines = render(state).lines
     #expect(lines[0] == "CacheScope  redis 127.0.0.1:6379 v7.2.4  DOWN  uptime 1h02m  mem 1.5MiB")
-    #expect(lines[2] == "hit rate  10s 90.0%  60s 90.0%  all 63.3%       │ Redis-wide keyspace 75.0%")
-    #expect(lines[6].hasPrefix("shop:/products:aaaaaaaa"))
+    #expect(lines[3] == "hit rate  10s 90.0%  60s 90.0%  all 63.3%       │ Redis-wide keyspace 75.0%")
+    #expect(lines[7].hasPrefix("shop:/products:aaaaaaaa"))
     #expect(lines[22] == "Redis unreachable — retrying (showing last known values): connection refused")
     #expect(render(state).role(atX: 0, y: 22) == .error)
 
@@ -81,11 +82,11 @@ private func sampleState() -> DashboardState {
     press(&state, .char("?"))
     let lines = render(state).lines
     let border = String(repeating: "─", count: 51)
-    let box = lines[2...20].map { String($0.dropFirst(13).prefix(53)) }
+    let box = lines[2...21].map { String($0.dropFirst(13).prefix(53)) }
     #expect(
         box == [
             "┌\(border)┐",
-            "│ CacheScope hotkeys                                │",
+            "│ CacheScope hotkeys: Keys                          │",
             "│ ↑/↓ j/k      select key                           │",
             "│ PgUp/PgDn    page     Home/End  first/last        │",
             "│ i            invalidate selected key              │",
@@ -94,6 +95,7 @@ private func sampleState() -> DashboardState {
             "│ W            warm all known requests              │",
             "│ /            filter keys (Enter apply, Esc clear) │",
             "│ s            sort: TTL, hits, hit %, key          │",
+            "│ 1-5 Tab      switch view (Shift-Tab: back)        │",
             "│ p            pause/resume the display             │",
             "│ L            start/stop the demo load             │",
             "│ O            make store reads fail / recover      │",

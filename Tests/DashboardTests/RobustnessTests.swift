@@ -13,7 +13,7 @@ import Testing
     poll(&state, at: t0, discovered: ["shop:/products/2:e3b0c442"])
     poll(
         &state, at: t0 + 1000, details: ["shop:/products/2:e3b0c442": KeyDetail(ttlMs: 60_000, hits: 1_234_567, misses: 120_345)])
-    let row = render(state).lines[6]
+    let row = render(state).lines[7]
     #expect(row.contains(" 1.2M  120k  91%"), "\(row)")
 }
 
@@ -26,9 +26,9 @@ import Testing
     poll(&state, at: t0, discovered: hostile)
     let lines = render(state).lines
     #expect(lines.allSatisfy { $0.count <= 80 && !$0.contains("\n") && !$0.contains("\t") && !$0.contains("\u{1B}") })
-    let rows = lines[6...10]
+    let rows = lines[7...11]
     #expect(rows.allSatisfy { $0.dropFirst(24).hasPrefix("/") }, "every ROUTE column starts where the header says: \(rows)")
-    #expect(lines[11].isEmpty, "no row spilled into the next")
+    #expect(lines[12].isEmpty, "no row spilled into the next")
     // Characters a terminal gives zero or two columns are shown as one `?` each, so counting
     // characters is counting columns.
     #expect(rows.joined().unicodeScalars.allSatisfy { $0.isASCII || "…—".unicodeScalars.contains($0) }, "\(rows)")
@@ -47,7 +47,7 @@ import Testing
             event(.invalidate, key, at: t0 + 50), event(.fill, key, ttlMs: 60_000, at: t0 + 60),
             event(.hit, key, at: t0 + 70),
         ])
-    let row = render(state).lines[6]
+    let row = render(state).lines[7]
     #expect(row.contains("    3     1"), "the counts go on from before the refill, as Redis's counters do: \(row)")
     #expect(row.contains("584B"), "the size last read stands until Redis is asked again: \(row)")
 }

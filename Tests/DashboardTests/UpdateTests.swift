@@ -126,5 +126,5 @@ private func stateWithKeys() -> DashboardState {
     #expect(press(&state, .char("O")) == [.failOrigin(false)])
     footer = render(state).lines[state.layout!.hotkeysY]
     #expect(footer.contains("O:origin"), "\(footer)")
-    #expect(helpLines.contains { $0.hasPrefix("O ") })
+    #expect(helpLines(for: .keys).contains { $0.hasPrefix("O ") })
 }

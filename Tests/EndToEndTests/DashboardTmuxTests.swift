@@ -63,20 +63,12 @@ import Testing
     /// received, and `W` re-warms through the announced server (no `--server` given).
     @Test func watchShowsWhatAHeadlessServerDid() async throws {
         try await withRedis { redis in
-            let port = Binary.freePort()
-            let database = TestServer.temporaryDatabase()
-            let server = try ChildProcess(
-                path: Binary.path,
-                arguments: [
-                    "serve", "--port", String(port), "--db", database, "--redis", "\(redis.endpoint)", "--no-warm",
-                    "--origin-delay", "0",
-                    "--near-cache", "1s",
-                ],
-                outputPath: "\(database).serve.log")
+            let (server, port) = try Binary.serve(
+                redis: redis.endpoint, ["--no-warm", "--origin-delay", "0", "--near-cache", "1s"])
             defer { Task { await server.terminate() } }
             #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
             let command =
-                "\(Binary.path) watch --redis \(redis.endpoint) --log-file \(database).watch.log; echo EXIT=$?; sleep 20"
+                "\(Binary.path) watch --redis \(redis.endpoint) --log-file \(Scratch.path("watch-\(port).log")); echo EXIT=$?; sleep 20"
             try await tmux.start(command)
             defer { tmux.kill() }
 

@@ -67,6 +67,12 @@ import Testing
             (["serve", "--ttl", "products"], "--ttl"),
             (["serve", "--ttl", "/products=0"], "--ttl"),
             (["serve", "--log-level", "loud"], "--log-level"),
+            (["serve", "--early-refresh", "0"], "--early-refresh"),
+            (["serve", "--early-refresh", "soon"], "--early-refresh"),
+            (["serve", "--grace", "soon"], "--grace"),
+            (["serve", "--origin-timeout", "0"], "--origin-timeout"),
+            (["stat", "--interval", "1s"], "--count"),
+            (["stat", "--window", "never"], "--window"),
             (["load", "--url", "http://127.0.0.1:1", "--duration", "1s"], "--url"),
             // Found only once the server is set up; Redis is never reached (logs off).
             (setUp + ["--db", "/proc/nowhere/x.db"], "--db"),

@@ -39,6 +39,18 @@ public enum Binary {
         } == 0
     }
 
+    /// `cachescope serve` on a free port with a fresh store, sharing `redis`, with `arguments` added;
+    /// its log is beside the store. Stop it with `terminate`.
+    public static func serve(redis: RedisEndpoint, _ arguments: [String] = []) throws -> (server: ChildProcess, port: Int) {
+        let port = freePort()
+        let database = TestServer.temporaryDatabase()
+        let server = try ChildProcess(
+            path: path,
+            arguments: ["serve", "--port", String(port), "--db", database, "--redis", "\(redis)"] + arguments,
+            outputPath: "\(database).serve.log")
+        return (server, port)
+    }
+
     /// Polls `url` until it answers 200, up to `timeout`.
     public static func waitUntilServing(_ url: String, timeout: Duration = .seconds(30)) async -> Bool {
         let client = HTTPClient(timeout: 1)

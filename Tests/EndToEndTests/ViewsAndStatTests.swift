@@ -1,0 +1,116 @@
+import CacheProtocol
+import Foundation
+import LoadGenerator
+import RedisClient
+import TestSupport
+import Testing
+
+/// The dashboard's views under real load in a real terminal, and `cachescope stat` against the
+/// same fleet counters.
+@Suite(.serialized) struct ViewsAndStatTests {
+    let tmux = Tmux()
+
+    /// Serves with a short /products TTL under a load, so every view has live numbers.
+    private func withLoadedServer(_ body: (_ port: Int, _ redis: EmbeddedRedis) async throws -> Void) async throws {
+        try await withRedis { redis in
+            let (server, port) = try Binary.serve(redis: redis.endpoint, ["--origin-delay", "5ms", "--ttl", "/products/{id}=2s"])
+            defer { Task { await server.terminate() } }
+            #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
+            let load = try ChildProcess(
+                path: Binary.path,
+                arguments: ["load", "--url", "http://127.0.0.1:\(port)", "--duration", "0", "--rps", "100"],
+                outputPath: Scratch.path("load-\(port).log"))
+            defer { Task { await load.terminate() } }
+            try await body(port, redis)
+        }
+    }
+
+    @Test func numberKeysSwitchViewsUnderLoad() async throws {
+        try await withLoadedServer { _, redis in
+            try await tmux.start("\(Binary.path) watch --redis \(redis.endpoint) --log-file /dev/null; sleep 20")
+            defer { tmux.kill() }
+            var text = try await tmux.waitForScreen { $0.contains("1 Keys  2 Routes  3 Top  4 Latency  5 Expiry") }
+            #expect(text.contains("KEY ("))
+
+            try await tmux.send("2")
+            text = try await tmux.waitForScreen {
+                $0.contains("ROUTE") && $0.contains("/products/{id}") && $0.contains("misses █")
+            }
+            #expect(text.contains("Redis-wide keyspace hit rate"))
+            #expect(text.contains("cold"), "misses by cause, with their shares: \(text)")
+
+            try await tmux.send("3")
+            text = try await tmux.waitForScreen { $0.contains("keys by MISS rate") && $0.contains("shop:/products") }
+            try await tmux.send("e")
+            text = try await tmux.waitForScreen { $0.contains("keys by FILL rate") }
+
+            try await tmux.send("4")
+            text = try await tmux.waitForScreen { $0.contains("latency of the last") && $0.contains("|") && $0.contains("1ms") }
+            #expect(!text.contains("latency of the last 0 answers"))
+
+            try await tmux.send("5")
+            text = try await tmux.waitForScreen { $0.contains("keys expiring in each of the next") && $0.contains("|10s") }
+            #expect(text.contains("with a known TTL"))
+
+            try await tmux.send("Tab")
+            text = try await tmux.waitForScreen { $0.contains("KEY (") }
+            #expect(text.contains("KEY ("), "Tab from the last view wraps to Keys")
+        }
+    }
+
+    @Test func statPrintsTheFleetCountersAndAssertsOnThem() async throws {
+        try await withLoadedServer { port, redis in
+            let client = HTTPClient()
+            await waitUntil(timeout: .seconds(10)) {
+                let routes = (try? await client.get("http://127.0.0.1:\(port)/cache/stats").json["routes"]) as? [String: Any]
+                return ((routes?["/products"] as? [String: Any])?["hits"] as? Int ?? 0) > 5
+            }
+            func stat(_ arguments: [String]) async throws -> (code: Int32?, output: String) {
+                let log = Scratch.path("stat-\(UUID().uuidString).log")
+                let child = try ChildProcess(
+                    path: Binary.path, arguments: ["stat", "--redis", "\(redis.endpoint)"] + arguments, outputPath: log)
+                let code = await child.wait(timeout: .seconds(20))
+                if code == nil { await child.terminate() }
+                return (code, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+            }
+            // The server announces itself every second for 5 s at a time; on a starved machine an
+            // announcement can lapse for a moment, so a sample that counts no server is taken again.
+            var json: [String: Any] = [:]
+            for _ in 0..<5 where json["servers"] as? Int != 1 {
+                let sample = try await stat(["--once", "--json", "--window", "500ms"])
+                #expect(sample.code == 0, "\(sample.output)")
+                json = try #require(
+                    try JSONSerialization.jsonObject(with: Data(sample.output.utf8)) as? [String: Any], "\(sample.output)")
+            }
+            #expect(json["version"] as? Int == 1)
+            #expect(json["servers"] as? Int == 1)
+            let statRoute = try #require((json["routes"] as? [String: Any])?["/categories"] as? [String: Any])
+            // One server: the fleet's counters are its own. The load is running, so compare a route
+            // it touches rarely, after the publisher's last flush, and allow what came since.
+            let serverRoute = try #require(
+                (try await client.get("http://127.0.0.1:\(port)/cache/stats").json["routes"] as? [String: Any])?["/categories"]
+                    as? [String: Any])
+            for field in ["hits", "misses", "fills", "origin_fetches"] {
+                let fromStat = statRoute[field] as? Int ?? -1, fromServer = serverRoute[field] as? Int ?? -2
+                #expect(fromStat <= fromServer && fromServer - fromStat <= 30, "\(field): stat \(fromStat), server \(fromServer)")
+            }
+            let causes = try #require(statRoute["misses_by_cause"] as? [String: Int])
+            #expect(causes.values.reduce(0, +) == statRoute["misses"] as? Int)
+
+            #expect(try await stat(["--assert", "servers >= 1", "--window", "200ms"]).code == 0)
+            let failed = try await stat(["--assert", "servers >= 5", "--window", "200ms"])
+            #expect(failed.code == 1)
+            #expect(failed.output.contains("assertion failed: servers >= 5: servers is 1"))
+            let bad = try await stat(["--assert", "servers is big"])
+            #expect(bad.code == 2)
+            #expect(bad.output.contains("--assert"))
+            let text = try await stat(["--window", "200ms"])
+            #expect(text.code == 0)
+            #expect(text.output.contains("ROUTE") && text.output.contains("/products/{id}"))
+        }
+        let unreachable = try ChildProcess(
+            path: Binary.path, arguments: ["stat", "--redis", "redis://127.0.0.1:\(Binary.freePort())/0"],
+            outputPath: Scratch.path("stat-down.log"))
+        #expect(await unreachable.wait(timeout: .seconds(20)) == 2)
+    }
+}
