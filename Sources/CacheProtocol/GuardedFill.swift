@@ -22,8 +22,8 @@ public struct GuardedFill: Sendable {
     }
 
     /// KEYS: the entry, the generations hash, the key's counters hash, then one set per tag.
-    /// ARGV: value, PX, group field, group and global generations, request, load time (µs), then
-    /// per tag its generation field and the generation read. A tag set lives as long as its
+    /// ARGV: value, PX, group field, group and global generations, request, load time (µs), the
+    /// tags (space-separated), then per tag its generation field and the generation read. A tag set lives as long as its
     /// longest entry. Either way the key's history (`KeyHistory`) records the outcome.
     static let script = """
         local function refuse()
@@ -35,12 +35,13 @@ public struct GuardedFill: Sendable {
         if (gens[1] or '0') ~= ARGV[4] or (gens[2] or '0') ~= ARGV[5] then return refuse() end
         local tags = #KEYS - 3
         for i = 1, tags do
-          if (redis.call('HGET', KEYS[2], ARGV[6 + 2 * i]) or '0') ~= ARGV[7 + 2 * i] then return refuse() end
+          if (redis.call('HGET', KEYS[2], ARGV[7 + 2 * i]) or '0') ~= ARGV[8 + 2 * i] then return refuse() end
         end
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         \(KeyHistory.luaNow)
         redis.call('HSET', KEYS[3], 'request', ARGV[6], '\(KeyHistory.lastField)', '\(KeyEvent.filled.rawValue)',
-          '\(KeyHistory.storedUntilField)', string.format('%d', now + tonumber(ARGV[2])), '\(KeyHistory.loadTimeField)', ARGV[7])
+          '\(KeyHistory.storedUntilField)', string.format('%d', now + tonumber(ARGV[2])), '\(KeyHistory.loadTimeField)', ARGV[7],
+          '\(KeyHistory.tagsField)', ARGV[8])
         redis.call('PEXPIRE', KEYS[3], '\(KeyHistory.lifetimeMs)')
         for i = 1, tags do
           redis.call('SADD', KEYS[3 + i], KEYS[1])
@@ -80,7 +81,7 @@ public struct GuardedFill: Sendable {
         arguments += [
             value, Array(String(ttlMs).utf8), Array(key.group.utf8),
             Array(generations.group.utf8), Array(generations.global.utf8), Array(key.request.utf8),
-            Array(String(loadTime.wholeMicroseconds).utf8),
+            Array(String(loadTime.wholeMicroseconds).utf8), Array(tags.joined(separator: " ").utf8),
         ]
         for (tag, generation) in zip(tags, generations.tags) {
             arguments += [Array(KeySchema.tagGeneration(tag).utf8), Array(generation.utf8)]

@@ -8,13 +8,15 @@ import RedisClient
 /// load whose response is not stored (`uncacheable`). The fields, for `docs/schema.md`:
 public enum KeyHistory {
     /// The last `KeyEvent`.
-    static let lastField = "last"
+    public static let lastField = "last"
     /// Unix ms, by Redis's clock, at which the last fill's entry (TTL plus grace) runs out.
-    static let storedUntilField = "stored_until_ms"
+    public static let storedUntilField = "stored_until_ms"
     /// How long the last stored load took, in microseconds (what early refresh scales with).
-    static let loadTimeField = "load_us"
+    public static let loadTimeField = "load_us"
     /// The reason of the invalidation that deleted the key.
-    static let reasonField = "reason"
+    public static let reasonField = "reason"
+    /// The tags of the last fill, space-separated (tags are percent-encoded: they hold no space).
+    public static let tagsField = "tags"
     /// How long a key's history outlives its last change, as its counters do.
     static let lifetimeMs = CounterUpdates.keyCountersLifetimeMs
 

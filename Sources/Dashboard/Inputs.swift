@@ -106,12 +106,15 @@ public struct PollResult: Sendable {
     /// Remaining TTLs of a few off-screen keys (nil: gone; negative: no expiry), so keys that
     /// never scroll into view still expire from the table and sort by their real TTL.
     public var spotCheckedTTLs: [String: Int?]
+    /// The key of the open detail pane, read afresh each poll.
+    public var inspection: KeyInspection?
 
     public init(
         nowMs: Int64, redis: RedisOverview, routeTotals: [String: RouteCounts] = [:], events: [CacheEvent] = [],
         discoveredKeys: [String] = [], keyDetails: [String: KeyDetail] = [:], servers: [ServerPresence] = [],
-        redisRestarted: Bool = false, spotCheckedTTLs: [String: Int?] = [:]
+        redisRestarted: Bool = false, spotCheckedTTLs: [String: Int?] = [:], inspection: KeyInspection? = nil
     ) {
+        self.inspection = inspection
         self.nowMs = nowMs
         self.redis = redis
         self.routeTotals = routeTotals
@@ -147,11 +150,53 @@ public struct DashboardConfig: Sendable {
     public var refreshMs: Int
     /// Where Redis is expected, shown before the first poll answers.
     public var redisAddress: String
+    /// `--readonly`: the keys that would change the cache or the servers only say so.
+    public var readOnly: Bool
 
-    public init(mode: String, prefixes: [String], refreshMs: Int, redisAddress: String = "") {
+    public init(mode: String, prefixes: [String], refreshMs: Int, redisAddress: String = "", readOnly: Bool = false) {
+        self.readOnly = readOnly
         self.redisAddress = redisAddress
         self.mode = mode
         self.prefixes = prefixes
         self.refreshMs = refreshMs
+    }
+}
+
+/// What Redis holds about one key, for the Keys view's detail pane (`Enter`).
+public struct KeyInspection: Sendable, Equatable {
+    public var key: String
+    /// The canonical request that fills it, as the last fill recorded it.
+    public var request: String?
+    /// Remaining TTL; nil when the key is gone.
+    public var ttlMs: Int?
+    public var sizeBytes: Int?
+    /// `"` + 16 hex digits + `"`, the tag a 200 is answered with; nil for a cached 404 or no body.
+    public var entityTag: String?
+    public var counts: RouteCounts
+    /// The history: what happened last (`filled`, `invalidated`, `refused`, `uncacheable`), the
+    /// invalidation's reason, the last stored load's time, and its tags.
+    public var lastEvent: String?
+    public var reason: String?
+    public var loadUs: Int?
+    public var tags: [String]
+    /// The body's first lines, pretty-printed when it is JSON.
+    public var bodyLines: [String]
+
+    public init(
+        key: String, request: String? = nil, ttlMs: Int? = nil, sizeBytes: Int? = nil, entityTag: String? = nil,
+        counts: RouteCounts = RouteCounts(), lastEvent: String? = nil, reason: String? = nil, loadUs: Int? = nil,
+        tags: [String] = [], bodyLines: [String] = []
+    ) {
+        self.key = key
+        self.request = request
+        self.ttlMs = ttlMs
+        self.sizeBytes = sizeBytes
+        self.entityTag = entityTag
+        self.counts = counts
+        self.lastEvent = lastEvent
+        self.reason = reason
+        self.loadUs = loadUs
+        self.tags = tags
+        self.bodyLines = bodyLines
     }
 }

@@ -96,7 +96,18 @@ func drawFooter(_ state: DashboardState, layout: Layout, into buffer: inout Scre
             "?:help q:quit i/I:invalidate w/W:warm /:filter s:sort p:pause L:load O:origin", x: 0,
             y: layout.hotkeysY, role: .dim)
     }
-    if let prompt = state.prompt {
+    if case .query(let text, let error)? = state.prompt {
+        // Two lines: the query, and under it what is wrong with it, pointing at its column.
+        let label = "query (Enter apply, empty clears, Esc keeps the old one): "
+        buffer.put((label + text + "_").padded(to: buffer.width), x: 0, y: layout.hotkeysY, role: .warn)
+        if let error {
+            // The caret under the column; the message after it if it fits, else before it.
+            let caretX = min(label.count + error.column - 1, buffer.width - 1)
+            let after = "^ \(error.message)", before = "\(error.message) ^"
+            let (text, x) = caretX + after.count <= buffer.width ? (after, caretX) : (before, max(0, caretX + 1 - before.count))
+            buffer.put(text, x: x, y: layout.statusY, role: .error, maxWidth: buffer.width - x)
+        }
+    } else if let prompt = state.prompt {
         buffer.put(promptText(prompt), x: 0, y: layout.statusY, role: .warn)
     } else {
         // The last action's result first: the load line is long and would push it off screen.
@@ -111,6 +122,7 @@ private func promptText(_ prompt: Prompt) -> String {
     case .pattern(let text): "invalidate keys matching glob (Enter count, Esc cancel): \(text)_"
     case .counting(let pattern): "counting keys matching \(pattern)…"
     case .confirm(let pattern, let count): "\(count) keys match \(pattern) — invalidate? y/n"
+    case .query(let text, _): text
     }
 }
 
@@ -139,6 +151,7 @@ private let keysViewHelp = [
 
 private let commonHelp = [
     "1-5 Tab      switch view (Shift-Tab: back)",
+    ":            query events (log, Top, Latency)",
     "p            pause/resume the display",
     "L            start/stop the demo load",
     "O            make store reads fail / recover",

@@ -2,7 +2,10 @@
 public func render(_ state: DashboardState) -> ScreenBuffer {
     var buffer = ScreenBuffer(width: state.width, height: state.height)
     guard let layout = state.layout else {
-        buffer.put("window too small (need \(Layout.minWidth)×\(Layout.minHeight))", x: 0, y: 0, role: .warn)
+        let message = "terminal too small (need \(Layout.minWidth)×\(Layout.minHeight))"
+        buffer.put(
+            message, x: max(0, (state.width - message.count) / 2), y: max(0, (state.height - 1) / 2), role: .warn,
+            maxWidth: state.width)
         return buffer
     }
     drawHeader(state, into: &buffer)
@@ -11,7 +14,11 @@ public func render(_ state: DashboardState) -> ScreenBuffer {
     switch state.view {
     case .keys:
         drawKeysTable(state, layout: layout, into: &buffer)
-        drawEventLog(state.log, into: &buffer, top: layout.logTop, rows: layout.logRows)
+        if let key = state.inspected {
+            drawDetailPane(state, key: key, layout: layout, into: &buffer)
+        } else {
+            drawEventLog(state.log, into: &buffer, top: layout.logTop, rows: layout.logRows)
+        }
     case .routes: drawRoutesView(state, layout: layout, into: &buffer)
     case .top: drawTopView(state, layout: layout, into: &buffer)
     case .latency: drawLatencyView(state, layout: layout, into: &buffer)

@@ -7,6 +7,8 @@ enum Prompt: Equatable {
     /// Waiting for the shell to count the keys a pattern matches.
     case counting(String)
     case confirm(pattern: String, count: Int)
+    /// An event query being typed; `error` is why the last Enter was refused.
+    case query(String, error: EventQuery.SyntaxError?)
 }
 
 /// Everything the dashboard shows, changed only by `update`.
@@ -45,8 +47,15 @@ public struct DashboardState: Sendable {
     public internal(set) var view = DashboardView.keys
     var sort = KeySort.ttl
     var filter = ""
+    /// The active event query (`:`) and its text: the log, Top and Latency show only what matches.
+    var query: EventQuery?
+    var queryText = ""
     var prompt: Prompt?
     var showsHelp = false
+    /// The key whose detail pane is open (`Enter`): the shell reads it with every poll.
+    public internal(set) var inspected: String?
+    /// What the last poll read of it.
+    var inspection: KeyInspection?
     var loadStatus: String?
     /// Whether the user last asked the servers' store reads to fail (`O`).
     var failsOrigin = false
@@ -93,9 +102,10 @@ public struct DashboardState: Sendable {
         }
         redisRates.record(timeMs: poll.nowMs, poll.redis)
         latencies.record(poll.events)
-        recentLatencies.record(poll.events)
-        top.record(poll.events, atMs: poll.nowMs)
-        log.record(poll.events)
+        let matching = query.map { query in poll.events.filter(query.matches) } ?? poll.events
+        recentLatencies.record(matching)
+        top.record(matching, atMs: poll.nowMs)
+        log.record(matching)
         servers = poll.servers
         learnRoutes(from: poll.servers)
         for event in poll.events { keys.apply(event) }
@@ -103,6 +113,7 @@ public struct DashboardState: Sendable {
         keys.apply(details: poll.keyDetails, nowMs: poll.nowMs)
         keys.apply(ttls: poll.spotCheckedTTLs, nowMs: poll.nowMs)
         keys.expire(nowMs: poll.nowMs)
+        if let inspection = poll.inspection, inspection.key == inspected { self.inspection = inspection }
     }
 
     mutating func learnRoutes(from servers: [ServerPresence]) {

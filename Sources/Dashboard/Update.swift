@@ -1,4 +1,5 @@
 import CacheCore
+import Foundation
 
 /// The refresh intervals `+` and `-` step through.
 let refreshSteps = [250, 500, 1000, 2000, 5000]
@@ -49,6 +50,9 @@ private func handleKey(_ state: inout DashboardState, _ key: KeyPress) -> [Effec
     case .tab: state.view = state.view.cycled(forward: true)
     case .backTab: state.view = state.view.cycled(forward: false)
     case .char("p"): state.isPaused.toggle()
+    case .char(":"): state.prompt = .query(state.queryText, error: nil)
+    case .char(let character) where state.config.readOnly && "LOiIwW".contains(character):
+        state.status = "read-only (--readonly): this dashboard changes nothing"
     case .char("L"): return [.toggleLoad]
     case .char("O"):
         state.failsOrigin.toggle()
@@ -92,11 +96,42 @@ private func handleKeysViewKey(_ state: inout DashboardState, _ key: KeyPress) -
         state.status = "warming all known requests…"
         return [.warmAll]
     case .char("/"): state.prompt = .filter(state.filter)
+    case .enter:
+        guard let selected = state.selectedKey else { break }
+        state.inspected = selected
+        state.inspection = nil
+    case .escape where state.inspected != nil:
+        state.inspected = nil
+        state.inspection = nil
     case .escape: state.filter = ""
     case .char("s"): state.sort = state.sort.next
     default: break
     }
     return []
+}
+
+/// Puts a typed query in force (empty: none), starting the log, Top and Latency afresh; a query
+/// that does not parse keeps the prompt open with the error, and the old query in force.
+private func applyQuery(_ state: inout DashboardState, _ text: String) {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    let query: EventQuery?
+    if trimmed.isEmpty {
+        query = nil
+    } else {
+        do throws(EventQuery.SyntaxError) {
+            query = try EventQuery(parsing: trimmed)
+        } catch {
+            state.prompt = .query(text, error: error)
+            return
+        }
+    }
+    state.query = query
+    state.queryText = query == nil ? "" : trimmed
+    state.log = EventLog()
+    state.top = TopList()
+    state.recentLatencies = RecentLatencies()
+    state.prompt = nil
+    state.status = query == nil ? "query cleared" : "query: \(trimmed)"
 }
 
 private func handlePromptKey(_ state: inout DashboardState, _ prompt: Prompt, _ key: KeyPress) -> [Effect] {
@@ -105,9 +140,13 @@ private func handlePromptKey(_ state: inout DashboardState, _ prompt: Prompt, _ 
         switch prompt {
         case .filter: state.filter = ""
         case .counting, .confirm: state.status = "invalidation cancelled"
-        case .pattern: break
+        case .pattern, .query: break  // a query's Esc keeps the one in force
         }
         state.prompt = nil
+    case (.query(let text, _), .enter):
+        applyQuery(&state, text)
+    case (.query(let text, _), _):
+        state.prompt = .query(edited(text, key), error: nil)
     case (.filter(let text), .enter):
         state.filter = text
         state.prompt = nil

@@ -35,4 +35,7 @@ func drawTabs(_ state: DashboardState, into buffer: inout ScreenBuffer) {
         buffer.put(label, x: x, y: Layout.tabsY, role: view == state.view ? .selected : .label)
         x += label.count + 2
     }
+    if !state.queryText.isEmpty {
+        buffer.put("query: \(state.queryText)", x: x + 2, y: Layout.tabsY, role: .warn, maxWidth: buffer.width - x - 2)
+    }
 }

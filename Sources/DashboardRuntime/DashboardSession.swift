@@ -15,6 +15,8 @@ public struct DashboardOptions: Sendable {
     public var serverURL: String?
     public var adminToken: String?
     public var refreshMs = 1000
+    /// `--readonly`: nothing that changes the cache or the servers.
+    public var readOnly = false
 
     public init(
         redis: RedisEndpoint, mode: String, prefixes: [String], eventsKey: String,
@@ -81,7 +83,7 @@ public final class DashboardSession: Sendable {
         let (width, height) = terminal.size
         let config = DashboardConfig(
             mode: options.mode, prefixes: options.prefixes, refreshMs: options.refreshMs,
-            redisAddress: "\(options.redis)")
+            redisAddress: "\(options.redis)", readOnly: options.readOnly)
         var state = DashboardState(config: config, width: width, height: height, nowMs: Self.nowMs())
         var refresh = Duration.milliseconds(options.refreshMs)
         var nextPoll = ContinuousClock.now
@@ -113,10 +115,13 @@ public final class DashboardSession: Sendable {
             }
             if now >= nextPoll, !pollInFlight.exchange(true, ordering: .acquiring) {
                 nextPoll = now + refresh
-                let visible = state.visibleKeys, tracked = state.trackedKeys
+                let visible = state.visibleKeys, tracked = state.trackedKeys, inspected = state.inspected
                 Task { [self] in
                     do {
-                        post(.poll(try await poller.poll(visibleKeys: visible, trackedKeys: tracked, nowMs: Self.nowMs())))
+                        post(
+                            .poll(
+                                try await poller.poll(
+                                    visibleKeys: visible, trackedKeys: tracked, inspected: inspected, nowMs: Self.nowMs())))
                     } catch {
                         post(.redisDown(reason: "\(error)"))
                     }

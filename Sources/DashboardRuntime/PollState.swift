@@ -105,7 +105,10 @@ struct PollState {
         return Array(page)
     }
 
-    func detailCommands(_ overview: Overview, visibleKeys: [String], spotChecked: [String]) -> [RedisCommand] {
+    /// `inspected`: the key of the open detail pane, read in full (`KeyInspector`).
+    func detailCommands(
+        _ overview: Overview, visibleKeys: [String], spotChecked: [String], inspected: String? = nil
+    ) -> [RedisCommand] {
         var commands = overview.routes.map { RedisCommand("HGETALL", schema.route($0)) }
         for key in visibleKeys {
             commands.append(RedisCommand("PTTL", key))
@@ -113,12 +116,13 @@ struct PollState {
             commands.append(RedisCommand("HMGET", schema.key(key), "hits", "misses", "fills", "request"))
         }
         commands += overview.serverIDs.map { RedisCommand("HGETALL", schema.server($0)) }
-        return commands + spotChecked.map { RedisCommand("PTTL", $0) }
+        commands += spotChecked.map { RedisCommand("PTTL", $0) }
+        return commands + (inspected.map { KeyInspector(schema: schema).commands(for: $0) } ?? [])
     }
 
     mutating func readDetails(
         _ replies: [RedisReply], overview: Overview, visibleKeys: [String], spotChecked: [String], address: String,
-        nowMs: Int64
+        nowMs: Int64, inspected: String? = nil
     ) -> PollResult {
         var next = replies.makeIterator()
         var totals: [String: RouteCounts] = [:]
@@ -149,6 +153,14 @@ struct PollState {
             countRead(exists: ttl != -2)
             spotCheckedTTLs[key] = ttl == -2 ? nil : ttl
         }
+        var inspection: KeyInspection?
+        if let inspected {
+            let answers = [next.next() ?? .null, next.next() ?? .null, next.next() ?? .null]
+            countRead(exists: !answers[0].elements.isEmpty)  // HGETALL
+            countRead(exists: answers[1].int.map { $0 != -2 } ?? false)  // PTTL
+            countRead(exists: answers[2] != .null)  // GET
+            inspection = KeyInspector(schema: schema).inspection(of: inspected, from: answers)
+        }
         let info = overview.info, before = overview.readsBeforeInfo
         let redis = RedisOverview(
             address: address, version: info["redis_version"] ?? "?",
@@ -163,7 +175,7 @@ struct PollState {
         return PollResult(
             nowMs: nowMs, redis: redis, routeTotals: totals, events: overview.events,
             discoveredKeys: overview.discoveredKeys, keyDetails: details, servers: servers,
-            redisRestarted: overview.restarted, spotCheckedTTLs: spotCheckedTTLs)
+            redisRestarted: overview.restarted, spotCheckedTTLs: spotCheckedTTLs, inspection: inspection)
     }
 
     private mutating func countRead(exists: Bool) {

@@ -22,12 +22,16 @@ public final class RedisPoller: @unchecked Sendable {
     public var ownReads: (hits: Int, misses: Int) { (state.ownHits, state.ownMisses) }
 
     /// `trackedKeys` (sorted) are all the keys the table knows: a page of those off screen gets a `PTTL`.
-    public func poll(visibleKeys: [String], trackedKeys: [String] = [], nowMs: Int64) async throws -> PollResult {
+    /// `inspected`: the key of the open detail pane, read in full.
+    public func poll(
+        visibleKeys: [String], trackedKeys: [String] = [], inspected: String? = nil, nowMs: Int64
+    ) async throws -> PollResult {
         let overview = state.readOverview(try await redis.send(state.overviewCommands()))
         let spotChecked = state.nextSpotCheck(trackedKeys, excluding: Set(visibleKeys))
-        let replies = try await redis.send(state.detailCommands(overview, visibleKeys: visibleKeys, spotChecked: spotChecked))
+        let replies = try await redis.send(
+            state.detailCommands(overview, visibleKeys: visibleKeys, spotChecked: spotChecked, inspected: inspected))
         return state.readDetails(
             replies, overview: overview, visibleKeys: visibleKeys, spotChecked: spotChecked, address: "\(redis.endpoint)",
-            nowMs: nowMs)
+            nowMs: nowMs, inspected: inspected)
     }
 }

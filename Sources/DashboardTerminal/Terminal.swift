@@ -1,5 +1,6 @@
 @preconcurrency import CNcurses
 import Dashboard
+import Foundation
 
 /// What the terminal reports back to the shell.
 public enum TerminalInput: Equatable, Sendable {
@@ -13,9 +14,12 @@ public enum TerminalInput: Equatable, Sendable {
 public final class Terminal {
     private var previous: ScreenBuffer?
     private var isActive = true
+    /// False when `NO_COLOR` is set (no-color.org) or the terminal has none: roles are told apart by
+    /// bold and reverse video alone, and no colour escape is ever sent.
+    private let usesColor: Bool
 
     /// Takes over the screen. Call `TerminalCheck.usable()` first: `initscr` exits on an unusable TERM.
-    public init() {
+    public init(noColor: Bool = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty) {
         setlocale(LC_ALL, "")
         initscr()
         raw()
@@ -23,7 +27,8 @@ public final class Terminal {
         keypad(stdscr, true)
         curs_set(0)
         set_escdelay(25)
-        if has_colors() {
+        usesColor = !noColor && has_colors()
+        if usesColor {
             start_color()
             use_default_colors()
             for (index, role) in ColorRole.allCases.enumerated() {
@@ -58,7 +63,7 @@ public final class Terminal {
                     run.append(buffer[x, y].character)
                     x += 1
                 }
-                wattrset(stdscr, Int32(bitPattern: UInt32(Self.attributes(of: role))))
+                wattrset(stdscr, Int32(bitPattern: UInt32(attributes(of: role))))
                 mvwaddstr(stdscr, Int32(y), Int32(start), run)
             }
         }
@@ -127,13 +132,24 @@ public final class Terminal {
         }
     }
 
-    private static func attributes(of role: ColorRole) -> attr_t {
-        let pair = has_colors() ? cn_color_pair(Int16(ColorRole.allCases.firstIndex(of: role)! + 1)) : 0
+    private func attributes(of role: ColorRole) -> attr_t {
+        guard usesColor else { return Self.monochrome(role) }
+        let pair = cn_color_pair(Int16(ColorRole.allCases.firstIndex(of: role)! + 1))
         switch role {
         case .title, .label, .warn, .error, .invalidate: return pair | cn_a_bold()
         case .dim: return pair | cn_a_dim()
         case .selected: return pair | cn_a_reverse()
         default: return pair
+        }
+    }
+
+    /// Without colour: what must stand out is bold, what is selected or alarming is reversed.
+    private static func monochrome(_ role: ColorRole) -> attr_t {
+        switch role {
+        case .title, .label, .warn, .miss, .invalidate: cn_a_bold()
+        case .selected: cn_a_reverse()
+        case .error: cn_a_reverse() | cn_a_bold()
+        default: 0
         }
     }
 }

@@ -15,6 +15,11 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("log-file"), help: "Where the server logs go while the dashboard has the screen.")
     var logFile = "./cachescope.log"
 
+    @Flag(
+        name: .customLong("readonly"),
+        help: "The dashboard changes nothing: invalidate, warm, load and the origin switch only say read-only.")
+    var readOnly = false
+
     func run() async throws {
         if let problem = DashboardSession.terminalProblem() {
             throw UsageError(
@@ -26,11 +31,12 @@ struct Run: AsyncParsableCommand {
         try await CacheServer.serve(redisFlag: options.redis, logger: logger) { redis in
             try options.server(redis: redis.endpoint, logger: logger)
         } whileServing: { running, redis, signals in
-            let session = DashboardSession(
-                options: DashboardOptions(
-                    redis: redis.endpoint, mode: redis.mode, prefixes: [Catalog.prefix], eventsKey: options.eventsKey,
-                    serverURL: ServerPresence.url(host: options.host, port: running.port, wildcardHost: "127.0.0.1"),
-                    adminToken: options.adminToken))
+            var dashboard = DashboardOptions(
+                redis: redis.endpoint, mode: redis.mode, prefixes: [Catalog.prefix], eventsKey: options.eventsKey,
+                serverURL: ServerPresence.url(host: options.host, port: running.port, wildcardHost: "127.0.0.1"),
+                adminToken: options.adminToken)
+            dashboard.readOnly = readOnly
+            let session = DashboardSession(options: dashboard)
             signals.onStop { session.requestStop() }
             await session.run()
             await running.stop()

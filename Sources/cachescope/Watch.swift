@@ -28,6 +28,9 @@ struct Watch: AsyncParsableCommand {
     @Option(name: .customLong("admin-token"), help: "Bearer token the servers' admin endpoints require.")
     var adminToken: String?
 
+    @Flag(name: .customLong("readonly"), help: "Change nothing: invalidate, warm, load and the origin switch only say read-only.")
+    var readOnly = false
+
     @Option(name: .customLong("log-file"), help: "Where the dashboard logs.")
     var logFile = "./cachescope-watch.log"
 
@@ -48,11 +51,11 @@ struct Watch: AsyncParsableCommand {
         let endpoint: RedisEndpoint
         do { endpoint = try RedisEndpoint(url: url) } catch { throw UsageError(message: "--redis: \(error)") }
         try FileLogHandler.bootstrap(path: logFile, level: .info)
-        let session = DashboardSession(
-            options: DashboardOptions(
-                redis: endpoint, mode: "attached", prefixes: prefix, eventsKey: eventsKey,
-                serverURL: server.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
-                adminToken: adminToken))
+        var options = DashboardOptions(
+            redis: endpoint, mode: "attached", prefixes: prefix, eventsKey: eventsKey,
+            serverURL: server.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, adminToken: adminToken)
+        options.readOnly = readOnly
+        let session = DashboardSession(options: options)
         let signals = StopSignals()
         signals.onStop { session.requestStop() }
         await session.run()

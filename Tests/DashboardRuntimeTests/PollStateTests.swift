@@ -49,6 +49,43 @@ import Testing
         #expect(next.redis.keyspaceMisses == 59)
     }
 
+    /// The open detail pane's key is read in full with the poll, and those reads are counted too.
+    @Test func theInspectedKeyIsReadWithThePollAndItsReadsCounted() {
+        var state = PollState(schema: KeySchema(), eventsKey: "ev", prefixes: ["shop"])
+        let first = state.readOverview(overview(routes: []))
+        let commands = state.detailCommands(first, visibleKeys: [], spotChecked: [], inspected: "shop:/products:e3b0c442")
+        #expect(
+            commands.map(words).suffix(3) == [
+                ["HGETALL", "cachescope:counters:key:shop:/products:e3b0c442"], ["PTTL", "shop:/products:e3b0c442"],
+                ["GET", "shop:/products:e3b0c442"],
+            ])
+        let before = (state.ownHits, state.ownMisses)
+        let hash = [
+            "request", "/products", "hits", "9", "misses", "3", "misses_cold", "1", "misses_invalidated", "2", "fills", "3",
+            "last", "filled", "load_us", "201000", "tags", "t1 t2",
+        ]
+        let result = state.readDetails(
+            [.array(hash.map(bulk)), .integer(90_000), bulk(#"{"count":1,"products":[]}"#)], overview: first,
+            visibleKeys: [], spotChecked: [], address: "redis", nowMs: 9, inspected: "shop:/products:e3b0c442")
+        #expect((state.ownHits, state.ownMisses) == (before.0 + 3, before.1))
+        let inspection = try? #require(result.inspection)
+        #expect(inspection?.request == "/products")
+        #expect(inspection?.ttlMs == 90_000)
+        #expect(inspection?.counts.missesByCause[.invalidated] == 2)
+        #expect(inspection?.loadUs == 201_000)
+        #expect(inspection?.tags == ["t1", "t2"])
+        #expect(inspection?.entityTag == EntityTag(of: Array(#"{"count":1,"products":[]}"#.utf8)).description)
+        #expect(inspection?.bodyLines.first == "{")
+        #expect(inspection?.bodyLines.contains { $0.contains("\"count\" : 1") } == true, "pretty-printed")
+        // A key that is gone: nothing to read, and three misses counted.
+        let gone = state.readDetails(
+            [.array([]), .integer(-2), .null], overview: first, visibleKeys: [], spotChecked: [], address: "redis", nowMs: 10,
+            inspected: "shop:/x:1")
+        #expect(gone.inspection?.ttlMs == nil)
+        #expect(gone.inspection?.bodyLines.isEmpty == true)
+        #expect(state.ownMisses == before.1 + 3)
+    }
+
     @Test func aNewRunIDIsARestartThatStartsTheTallyAfresh() {
         var state = PollState(schema: KeySchema(), eventsKey: "ev", prefixes: ["shop"])
         #expect(!state.readOverview(overview(runID: "r1", cursor: "17")).restarted)

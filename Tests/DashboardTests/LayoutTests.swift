@@ -1,4 +1,5 @@
 import CacheCore
+import Foundation
 import Testing
 
 @testable import Dashboard
@@ -82,7 +83,7 @@ private func sampleState() -> DashboardState {
     press(&state, .char("?"))
     let lines = render(state).lines
     let border = String(repeating: "─", count: 51)
-    let box = lines[2...21].map { String($0.dropFirst(13).prefix(53)) }
+    let box = lines[1...21].map { String($0.dropFirst(13).prefix(53)) }
     #expect(
         box == [
             "┌\(border)┐",
@@ -96,6 +97,7 @@ private func sampleState() -> DashboardState {
             "│ /            filter keys (Enter apply, Esc clear) │",
             "│ s            sort: TTL, hits, hit %, key          │",
             "│ 1-5 Tab      switch view (Shift-Tab: back)        │",
+            "│ :            query events (log, Top, Latency)     │",
             "│ p            pause/resume the display             │",
             "│ L            start/stop the demo load             │",
             "│ O            make store reads fail / recover      │",
@@ -113,8 +115,10 @@ private func sampleState() -> DashboardState {
 @Test func tooSmallWindowShowsOnlyAMessage() {
     var state = makeState()
     _ = update(&state, .resize(width: 79, height: 30))
-    #expect(render(state).lines == ["window too small (need 80×24)"] + Array(repeating: "", count: 29))
+    let message = "terminal too small (need 80×24)"
+    let centred = String(repeating: " ", count: (79 - message.count) / 2) + message
+    #expect(render(state).lines == Array(repeating: "", count: 14) + [centred] + Array(repeating: "", count: 15))
     _ = update(&state, .resize(width: 100, height: 23))
-    #expect(render(state).lines[0] == "window too small (need 80×24)")
+    #expect(render(state).lines[11].trimmingCharacters(in: .whitespaces) == message)
     #expect(state.visibleKeys.isEmpty)
 }

@@ -128,3 +128,47 @@ private func stateWithKeys() -> DashboardState {
     #expect(footer.contains("O:origin"), "\(footer)")
     #expect(helpLines(for: .keys).contains { $0.hasPrefix("O ") })
 }
+
+/// `--readonly`: the keys that would change the cache or a server send nothing and say why.
+@Test func readOnlyRefusesEveryChangingKey() {
+    var state = DashboardState(
+        config: DashboardConfig(mode: "attached", prefixes: ["shop"], refreshMs: 1000, readOnly: true), width: 80,
+        height: 24, nowMs: t0)
+    poll(&state, at: t0, events: [event(.fill, "shop:/a:1", ttlMs: 60_000)])
+    for key in ["i", "I", "w", "W", "L", "O"] {
+        #expect(press(&state, .char(Character(key))).isEmpty, "\(key)")
+        #expect(state.prompt == nil)
+        #expect(render(state).lines[23].hasPrefix("read-only"), "\(key)")
+    }
+    #expect(state.keys.keys["shop:/a:1"] != nil, "i did not drop the key")
+    #expect(press(&state, .char("q")) == [.quit], "reading keys still work")
+}
+
+/// `Enter` opens the selected key's detail in place of the log; the poll fills it; `Esc` closes it.
+@Test func enterOpensTheDetailPaneAndEscapeClosesIt() {
+    var state = stateWithKeys()
+    press(&state, .enter)
+    #expect(state.inspected == "shop:/a:1")
+    #expect(render(state).lines[16].hasPrefix("─ shop:/a:1 (Esc closes) ─"))
+    #expect(render(state).lines[17] == "reading shop:/a:1 from Redis…")
+    var counts = RouteCounts()
+    counts.hits = 9
+    counts.misses = 3
+    counts[.counting(miss: .cold)] = 1
+    counts[.counting(miss: .invalidated)] = 2
+    counts.fills = 3
+    let inspection = KeyInspection(
+        key: "shop:/a:1", request: "/a?x=1", ttlMs: 25_000, sizeBytes: 2048, entityTag: "\"0123456789abcdef\"",
+        counts: counts, lastEvent: "invalidated", reason: "POST /products", loadUs: 201_000, tags: ["t1"],
+        bodyLines: ["{", "  \"count\" : 1", "}"])
+    _ = update(&state, .poll(PollResult(nowMs: t0, redis: overview, inspection: inspection)))
+    let lines = render(state).lines
+    #expect(lines[17].hasPrefix("request   /a?x=1   route /a"))
+    #expect(lines[18].contains("25s left") && lines[18].contains("2.0KiB") && lines[18].contains("\"0123456789abcdef\""))
+    #expect(lines[19] == "fills     3   last load 201ms")
+    #expect(lines[20] == "lookups   hits 9   misses 3 (cold 1, invalidated 2)")
+    #expect(lines[21] == "last      invalidated by POST /products")
+    press(&state, .escape)
+    #expect(state.inspected == nil)
+    #expect(render(state).lines[16].hasPrefix("TIME (UTC)"), "the event log is back")
+}

@@ -1,3 +1,4 @@
+import CacheCore
 import CacheProtocol
 import Foundation
 import LoadGenerator
@@ -29,8 +30,15 @@ import Testing
         try await withLoadedServer { _, redis in
             try await tmux.start("\(Binary.path) watch --redis \(redis.endpoint) --log-file /dev/null; sleep 20")
             defer { tmux.kill() }
-            var text = try await tmux.waitForScreen { $0.contains("1 Keys  2 Routes  3 Top  4 Latency  5 Expiry") }
+            var text = try await tmux.waitForScreen {
+                $0.contains("1 Keys  2 Routes  3 Top  4 Latency  5 Expiry") && $0.contains("shop:/")
+            }
             #expect(text.contains("KEY ("))
+            try await tmux.send("Enter")
+            text = try await tmux.waitForScreen { $0.contains("(Esc closes)") && $0.contains("lookups   hits") }
+            #expect(text.contains("request   /"), "the selected key's canonical request: \(text)")
+            try await tmux.send("Escape")
+            text = try await tmux.waitForScreen { $0.contains("TIME (UTC)") }
 
             try await tmux.send("2")
             text = try await tmux.waitForScreen {
@@ -55,6 +63,33 @@ import Testing
             try await tmux.send("Tab")
             text = try await tmux.waitForScreen { $0.contains("KEY (") }
             #expect(text.contains("KEY ("), "Tab from the last view wraps to Keys")
+        }
+    }
+
+    /// `--readonly` refuses `i` (the key stays in Redis), and `NO_COLOR` leaves no colour escape on screen.
+    @Test func readOnlyChangesNothingAndNoColorHasNoColours() async throws {
+        try await withLoadedServer { _, redis in
+            try await tmux.start(
+                "NO_COLOR=1 \(Binary.path) watch --readonly --redis \(redis.endpoint) --log-file /dev/null; sleep 20")
+            defer { tmux.kill() }
+            var text = try await tmux.waitForScreen { $0.contains("KEY (") && $0.contains("shop:/") }
+            let selected = try #require(
+                text.split(separator: "\n").first { $0.hasPrefix("shop:/") }.map { String($0.split(separator: " ")[0]) })
+            try await tmux.send("i")
+            text = try await tmux.waitForScreen { $0.contains("read-only") }
+            #expect(text.contains("read-only (--readonly)"))
+            let probe = RedisPipeline(endpoint: redis.endpoint, name: "probe", options: .background)
+            defer { probe.stop() }
+            let key = selected.hasSuffix("…") ? nil : selected
+            if let key { #expect(try await probe.send(RedisCommand("EXISTS", key)) == .integer(1), "\(key) is still there") }
+            let entries = try await probe.send(RedisCommand("XRANGE", KeySchema().events, "-", "+")).elements
+            let fromDashboard = entries.compactMap(EventStream.event(inEntry:)).filter { $0.server == "dashboard" }
+            #expect(fromDashboard.isEmpty, "the dashboard invalidated nothing")
+            let styled = try await tmux.run("capture-pane", "-p", "-e", "-t", tmux.session)
+            #expect(styled.contains("\u{1B}["), "attributes (bold, reverse) are still drawn")
+            // A colour is 30–38, 40–48, 90–97 or 100–107; 39 and 49 only reset to the default.
+            let colour = /\x1B\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m/
+            #expect(styled.firstMatch(of: colour) == nil, "no colour escape with NO_COLOR")
         }
     }
 
