@@ -14,6 +14,15 @@ public final class SingleFlight<Value: Sendable>: Sendable {
             case done(Result<Value, any Error>)
         }
         let state = Mutex<State>(.loading(waiters: []))
+        let started: ContinuousClock.Instant
+        init(started: ContinuousClock.Instant) { self.started = started }
+    }
+
+    /// One load in flight: its key, when it started, and how many callers wait for it.
+    public struct Load: Sendable, Equatable {
+        public let key: String
+        public let started: ContinuousClock.Instant
+        public let waiters: Int
     }
 
     private struct Slot: Hashable {
@@ -36,7 +45,7 @@ public final class SingleFlight<Value: Sendable>: Sendable {
         let slot = Slot(key: key, version: version)
         let (flight, leader) = flights.withLock { table -> (Flight, Bool) in
             if let existing = table[slot] { return (existing, false) }
-            let flight = Flight()
+            let flight = Flight(started: .now)
             table[slot] = flight
             return (flight, true)
         }
@@ -72,4 +81,16 @@ public final class SingleFlight<Value: Sendable>: Sendable {
 
     /// Number of loads in flight that callers can join.
     public var inFlight: Int { flights.withLock { $0.count } }
+
+    /// The loads in flight now, oldest first.
+    public var loads: [Load] {
+        let flights = flights.withLock { Array($0) }
+        return flights.map { slot, flight in
+            let waiters = flight.state.withLock { state -> Int in
+                if case .loading(let waiters) = state { return waiters.count }
+                return 0
+            }
+            return Load(key: slot.key, started: flight.started, waiters: waiters)
+        }.sorted { $0.started < $1.started }
+    }
 }

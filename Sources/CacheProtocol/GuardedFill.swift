@@ -26,16 +26,18 @@ public struct GuardedFill: Sendable {
     /// tags (space-separated), then per tag its generation field and the generation read. A tag set lives as long as its
     /// longest entry. Either way the key's history (`KeyHistory`) records the outcome.
     static let script = """
-        local function refuse()
-          redis.call('HSET', KEYS[3], '\(KeyHistory.lastField)', '\(KeyEvent.refused.rawValue)')
+        local function refuse(field)
+          local reason = redis.call('HGET', KEYS[2], '\(KeySchema.reasonPrefix)' .. field) or ''
+          redis.call('HSET', KEYS[3], '\(KeyHistory.lastField)', '\(KeyEvent.refused.rawValue)', '\(KeyHistory.reasonField)', reason)
           redis.call('PEXPIRE', KEYS[3], '\(KeyHistory.lifetimeMs)')
-          return 0
+          return reason
         end
         local gens = redis.call('HMGET', KEYS[2], ARGV[3], '*')
-        if (gens[1] or '0') ~= ARGV[4] or (gens[2] or '0') ~= ARGV[5] then return refuse() end
+        if (gens[1] or '0') ~= ARGV[4] then return refuse(ARGV[3]) end
+        if (gens[2] or '0') ~= ARGV[5] then return refuse('*') end
         local tags = #KEYS - 3
         for i = 1, tags do
-          if (redis.call('HGET', KEYS[2], ARGV[7 + 2 * i]) or '0') ~= ARGV[8 + 2 * i] then return refuse() end
+          if (redis.call('HGET', KEYS[2], ARGV[7 + 2 * i]) or '0') ~= ARGV[8 + 2 * i] then return refuse(ARGV[7 + 2 * i]) end
         end
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         \(KeyHistory.luaNow)
@@ -92,6 +94,10 @@ public struct GuardedFill: Sendable {
     /// Whether the script's reply says the body was stored.
     public static func stored(_ reply: RedisReply?) -> Bool { reply?.int == 1 }
 
-    /// Whether the script's reply says a generation moved, so the guard refused the body.
-    public static func refused(_ reply: RedisReply?) -> Bool { reply?.int == 0 }
+    /// Whether the script's reply says a generation moved, so the guard refused the body: then it
+    /// is the reason of the invalidation that moved it (empty if none was recorded).
+    public static func refusal(_ reply: RedisReply?) -> String? {
+        guard case .bulk(let reason)? = reply else { return nil }
+        return String(decoding: reason, as: UTF8.self)
+    }
 }

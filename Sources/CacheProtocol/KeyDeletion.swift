@@ -56,14 +56,14 @@ public struct KeyDeletion: Sendable {
         switch target {
         case .pattern(let pattern): return try await delete(pattern, reason: reason, until: until)
         case .tag(let tag):
-            try await redis.call("HINCRBY", schema.generations, KeySchema.tagGeneration(tag), "1")
+            try await bump(KeySchema.tagGeneration(tag), reason: reason)
             return try await run(Self.tagScript, keys: [schema.tag(tag)], reason: reason)
         }
     }
 
     /// Returns the number of keys deleted; throws if Redis failed or `until` passed first.
     public func delete(_ pattern: String, reason: String, until: ContinuousClock.Instant) async throws -> Int {
-        try await redis.call("HINCRBY", schema.generations, Self.generationField(for: pattern), "1")
+        try await bump(Self.generationField(for: pattern), reason: reason)
         if !Glob.hasWildcards(pattern) {
             return try await run(Self.keysScript, keys: [Glob.literalPrefix(pattern)], reason: reason)
         }
@@ -72,6 +72,15 @@ public struct KeyDeletion: Sendable {
             deleted += try await run(Self.keysScript, keys: keys, reason: reason)
         }
         return deleted
+    }
+
+    /// Bumps a generation (before anything is deleted) and records the reason beside it.
+    private func bump(_ field: String, reason: String) async throws {
+        let replies = try await redis.send([
+            RedisCommand("HINCRBY", schema.generations, field, "1"),
+            RedisCommand("HSET", schema.generations, KeySchema.reasonPrefix + field, reason),
+        ])
+        for reply in replies { _ = try reply.orThrow() }
     }
 
     private func run(_ script: String, keys: [String], reason: String) async throws -> Int {

@@ -21,10 +21,17 @@ public struct KeySchema: Sendable, Equatable {
     public var generations: String { "\(namespace):gen" }
     /// The generation field that every pattern invalidation spanning several groups bumps.
     public static let allGroups = "*"
+    /// In the generations hash, `reason:{field}` holds the reason of the last invalidation that
+    /// bumped `{field}`, which a refused fill reports.
+    public static let reasonPrefix = "reason:"
     /// The generation field of a tag, bumped by an invalidation of the tag.
     public static func tagGeneration(_ tag: String) -> String { "tag:\(tag)" }
     /// SET of the keys filled with a tag (added by the guarded fill, emptied by the tag's invalidation).
     public func tag(_ tag: String) -> String { "\(namespace):tag:\(tag)" }
+    /// HASH of the origin loads one server has in flight: field = cache key, value =
+    /// `{started Unix ms} {callers waiting}`; rewritten by its publisher when they change, expires
+    /// 2 s after the last write (`InFlightLoads`).
+    public func loads(_ server: String) -> String { "\(namespace):loads:\(server)" }
     /// SORTED SET of server ids, scored by when each last announced itself (Unix ms).
     public var servers: String { "\(namespace):servers" }
     /// HASH describing one running server (see `ServerPresence`); expires unless renewed.

@@ -205,7 +205,11 @@ public final class CacheScope: Sendable {
             EventPublisher(
                 recorder: recorder, redis: connections.publisher, schema: schema,
                 stream: EventStream(key: configuration.eventsKey), logger: logger),
-            InvalidationReplayer(invalidator: invalidator), channel, app, beacon,
+            InvalidationReplayer(invalidator: invalidator),
+            InFlightPublisher(
+                flights: responses.flights, redis: connections.publisher, loads: InFlightLoads(schema: schema),
+                serverID: configuration.serverID),
+            channel, app, beacon,
         ]
     }
 

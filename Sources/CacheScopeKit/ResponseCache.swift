@@ -269,8 +269,9 @@ public final class ResponseCache: Sendable {
             recorder.record(
                 outcome, key: key, route: request.policy.route, ttlMs: ttlMs, latency: loadTime,
                 request: request.key.request, status: response.status == 200 ? nil : response.status)
-        } else if GuardedFill.refused(reply) {
-            recorder.record(.refused, key: key, route: request.policy.route, latency: loadTime)
+        } else if let reason = GuardedFill.refusal(reply) {
+            recorder.record(
+                .refused, key: key, route: request.policy.route, latency: loadTime, reason: reason.isEmpty ? nil : reason)
         }
         return Fill(response: response, stored: stored)
     }

@@ -108,13 +108,17 @@ public struct PollResult: Sendable {
     public var spotCheckedTTLs: [String: Int?]
     /// The key of the open detail pane, read afresh each poll.
     public var inspection: KeyInspection?
+    /// The origin loads the servers have in flight now.
+    public var loads: [InFlightLoad]
 
     public init(
         nowMs: Int64, redis: RedisOverview, routeTotals: [String: RouteCounts] = [:], events: [CacheEvent] = [],
         discoveredKeys: [String] = [], keyDetails: [String: KeyDetail] = [:], servers: [ServerPresence] = [],
-        redisRestarted: Bool = false, spotCheckedTTLs: [String: Int?] = [:], inspection: KeyInspection? = nil
+        redisRestarted: Bool = false, spotCheckedTTLs: [String: Int?] = [:], inspection: KeyInspection? = nil,
+        loads: [InFlightLoad] = []
     ) {
         self.inspection = inspection
+        self.loads = loads
         self.nowMs = nowMs
         self.redis = redis
         self.routeTotals = routeTotals

@@ -133,7 +133,7 @@ func helpLines(for view: DashboardView) -> [String] {
         case .keys: keysViewHelp
         case .top: ["e            rank by HIT, MISS, FILL, INVALIDATE, COALESCED"]
         case .latency: ["r            all routes, or one route after another"]
-        case .routes, .expiry: []
+        case .routes, .expiry, .loads: []
         }
     return own + commonHelp
 }
@@ -150,7 +150,7 @@ private let keysViewHelp = [
 ]
 
 private let commonHelp = [
-    "1-5 Tab      switch view (Shift-Tab: back)",
+    "1-6 Tab      switch view (Shift-Tab: back)",
     ":            query events (log, Top, Latency)",
     "p            pause/resume the display",
     "L            start/stop the demo load",

@@ -23,6 +23,7 @@ public func render(_ state: DashboardState) -> ScreenBuffer {
     case .top: drawTopView(state, layout: layout, into: &buffer)
     case .latency: drawLatencyView(state, layout: layout, into: &buffer)
     case .expiry: drawExpiryView(state, layout: layout, into: &buffer)
+    case .loads: drawLoadsView(state, layout: layout, into: &buffer)
     }
     drawFooter(state, layout: layout, into: &buffer)
     if state.showsHelp { drawHelp(for: state.view, into: &buffer) }

@@ -30,6 +30,9 @@ public struct DashboardState: Sendable {
     var routeHistory: [String: RateHistory] = [:]
     var redisRates = RedisRates()
     var top = TopList()
+    /// The loads in flight at the last poll, and the recent refused fills.
+    var loads: [InFlightLoad] = []
+    var refusals = RecentRefusals()
     var topKind = TopKind.miss
     var recentLatencies = RecentLatencies()
     /// The route the Latency view shows; nil: all.
@@ -107,6 +110,8 @@ public struct DashboardState: Sendable {
         top.record(matching, atMs: poll.nowMs)
         log.record(matching)
         servers = poll.servers
+        loads = poll.loads
+        refusals.record(poll.events)
         learnRoutes(from: poll.servers)
         for event in poll.events { keys.apply(event) }
         keys.discover(poll.discoveredKeys)

@@ -1,7 +1,7 @@
 /// The dashboard's screens, chosen with the number keys or `Tab`/`Shift-Tab`. The header, the tab
 /// line, the hit-rate panel and the footer are on every one; the rest of the window is the view's.
 public enum DashboardView: Int, CaseIterable, Sendable {
-    case keys = 1, routes, top, latency, expiry
+    case keys = 1, routes, top, latency, expiry, loads
 
     var title: String {
         switch self {
@@ -10,6 +10,7 @@ public enum DashboardView: Int, CaseIterable, Sendable {
         case .top: "Top"
         case .latency: "Latency"
         case .expiry: "Expiry"
+        case .loads: "Loads"
         }
     }
 
@@ -27,7 +28,7 @@ public enum DashboardView: Int, CaseIterable, Sendable {
     }
 }
 
-/// `1 Keys  2 Routes  3 Top  4 Latency  5 Expiry`, the active one highlighted.
+/// `1 Keys  2 Routes  3 Top  4 Latency  5 Expiry  6 Loads`, the active one highlighted.
 func drawTabs(_ state: DashboardState, into buffer: inout ScreenBuffer) {
     var x = 0
     for view in DashboardView.allCases {

@@ -116,6 +116,7 @@ struct PollState {
             commands.append(RedisCommand("HMGET", schema.key(key), "hits", "misses", "fills", "request"))
         }
         commands += overview.serverIDs.map { RedisCommand("HGETALL", schema.server($0)) }
+        commands += overview.serverIDs.map { RedisCommand("HGETALL", schema.loads($0)) }
         commands += spotChecked.map { RedisCommand("PTTL", $0) }
         return commands + (inspected.map { KeyInspector(schema: schema).commands(for: $0) } ?? [])
     }
@@ -147,6 +148,12 @@ struct PollState {
             countRead(exists: !reply.elements.isEmpty)
             return Announcements.presence(id: id, from: reply)
         }
+        var loads: [InFlightLoad] = []
+        for id in overview.serverIDs {
+            let reply = next.next() ?? .null
+            countRead(exists: !reply.elements.isEmpty)
+            loads += InFlightLoads.loads(from: reply, server: id)
+        }
         var spotCheckedTTLs: [String: Int?] = [:]
         for key in spotChecked {
             let ttl = next.next()?.int ?? -2
@@ -175,7 +182,8 @@ struct PollState {
         return PollResult(
             nowMs: nowMs, redis: redis, routeTotals: totals, events: overview.events,
             discoveredKeys: overview.discoveredKeys, keyDetails: details, servers: servers,
-            redisRestarted: overview.restarted, spotCheckedTTLs: spotCheckedTTLs, inspection: inspection)
+            redisRestarted: overview.restarted, spotCheckedTTLs: spotCheckedTTLs, inspection: inspection,
+            loads: loads)
     }
 
     private mutating func countRead(exists: Bool) {

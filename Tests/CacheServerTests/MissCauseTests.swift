@@ -68,6 +68,7 @@ private final class Flag: Sendable {
             let events = try await server.publishedEvents()
             let refusals = events.filter { $0.outcome == .refused }
             #expect(refusals.map(\.key) == [try key("/products/3")], "the refused fill is an event of its own")
+            #expect(refusals.first?.reason == "POST /cache/invalidate", "it names the invalidation that made the load stale")
 
             let single = try await server.routeStats("/products/{id}")
             let causes = try #require(single["misses_by_cause"] as? [String: Int])
@@ -184,6 +185,34 @@ private final class Flag: Sendable {
             let counts = try await server.routeStats("/products/{id}")
             #expect(counts["fills"] as? Int == (enabled ? 2 : 1))
             #expect(counts["misses"] as? Int == 1, "refreshed without a miss")
+        }
+    }
+
+    /// While a load is in flight the server publishes it, with the requests waiting on it, and
+    /// takes it back when it ends: what the dashboard's Loads view shows.
+    @Test func loadsInFlightArePublishedWithTheirWaiters() async throws {
+        try await withServer(configure: { $0.originDelay = .seconds(1) }) { server, _ in
+            let hash = KeySchema().loads(server.server.configuration.cache.serverID)
+            let key = try server.server.cache.routes.resolve(target: "/products/2").key.description
+            async let answers = withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<5 { group.addTask { try await server.get("/products/2").status } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            var loads: [InFlightLoad] = []
+            await waitUntil(timeout: .seconds(5)) {
+                let reply = (try? await server.redis.send(RedisCommand("HGETALL", hash))) ?? .null
+                loads = InFlightLoads.loads(from: reply, server: "s")
+                return loads.first?.waiters == 4
+            }
+            #expect(loads.map(\.key) == [key])
+            #expect(loads.first?.waiters == 4, "one loads, four wait")
+            let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+            #expect(loads.first.map { nowMs - $0.startedMs } ?? -1 >= 0)
+            #expect(try await answers == Array(repeating: 200, count: 5))
+            await waitUntil(timeout: .seconds(5)) {
+                (try? await server.redis.send(RedisCommand("EXISTS", hash)))?.int == 0
+            }
+            #expect(try await server.redis.send(RedisCommand("EXISTS", hash)).int == 0, "taken back when it ended")
         }
     }
 }

@@ -62,9 +62,10 @@ import Testing
 
             #expect(after.hits - before.hits == ownAfter.hits - ownBefore.hits)
             #expect(after.misses - before.misses == ownAfter.misses - ownBefore.misses)
-            // Cost: a handful of fixed commands, one per route and per listed server, and three per
-            // visible key, whatever DBSIZE is (the probe's own two INFO calls are in the count too).
-            #expect(after.calls - before.calls <= 7 + 1 + 2 + 3 * visible.count + PollState.spotCheckPage + 2)
+            // Cost: a handful of fixed commands, one per route, two per listed server (its announcement
+            // and its loads in flight), and three per visible key, whatever DBSIZE is (the probe's own
+            // two INFO calls are in the count too).
+            #expect(after.calls - before.calls <= 7 + 1 + 2 * 2 + 3 * visible.count + PollState.spotCheckPage + 2)
             #expect(result.spotCheckedTTLs.count == PollState.spotCheckPage)
             #expect(Set(result.spotCheckedTTLs.keys).isDisjoint(with: visible))
             #expect(result.spotCheckedTTLs["shop:/also-gone:e3b0c442"] == .some(nil), "sorted first, so in the first page")

@@ -26,7 +26,7 @@ private func sampleState() -> DashboardState {
         lines == [
             "CacheScope  redis 127.0.0.1:6379 v7.2.4  UP  uptime 1h02m  mem 1.5MiB",
             "ops/s 42  dbsize 2  clients 3  servers 2 (near 1)  mode embedded  refresh 1s",
-            "1 Keys  2 Routes  3 Top  4 Latency  5 Expiry",
+            "1 Keys  2 Routes  3 Top  4 Latency  5 Expiry  6 Loads",
             "hit rate  10s 90.0%  60s 90.0%  all 63.3%       │ Redis-wide keyspace 75.0%",
             "p50/p99   hit 250µs/250µs  miss 12ms/12ms       │ dashboard reads excluded: 7",
             "hit% ▇\(blank)  req/s █\(blank) peak 1",
@@ -96,7 +96,7 @@ private func sampleState() -> DashboardState {
             "│ W            warm all known requests              │",
             "│ /            filter keys (Enter apply, Esc clear) │",
             "│ s            sort: TTL, hits, hit %, key          │",
-            "│ 1-5 Tab      switch view (Shift-Tab: back)        │",
+            "│ 1-6 Tab      switch view (Shift-Tab: back)        │",
             "│ :            query events (log, Top, Latency)     │",
             "│ p            pause/resume the display             │",
             "│ L            start/stop the demo load             │",

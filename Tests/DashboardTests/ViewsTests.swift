@@ -37,14 +37,14 @@ private func routesState(width: Int = 80, height: Int = 24, redis: RedisOverview
     #expect(state.view == .top)
     press(&state, .tab, .tab)
     #expect(state.view == .expiry)
-    press(&state, .tab)
+    press(&state, .tab, .tab)
     #expect(state.view == .keys, "Tab wraps around")
-    press(&state, .backTab)
+    press(&state, .backTab, .backTab)
     #expect(state.view == .expiry)
     press(&state, .char("9"))
     #expect(state.view == .expiry, "no view 9")
     let tabs = render(state).lines[2]
-    #expect(tabs.hasPrefix("1 Keys  2 Routes  3 Top  4 Latency  5 Expiry"))
+    #expect(tabs.hasPrefix("1 Keys  2 Routes  3 Top  4 Latency  5 Expiry  6 Loads"))
     #expect(render(state).role(atX: 36, y: 2) == .selected, "the active tab is highlighted")
     #expect(render(state).role(atX: 25, y: 2) == .label)
     #expect(render(state).role(atX: 0, y: 2) == .label)
@@ -204,4 +204,28 @@ private func routesState(width: Int = 80, height: Int = 24, redis: RedisOverview
     #expect(text.contains("CacheScope hotkeys: Top"))
     #expect(text.contains("rank by HIT, MISS"))
     #expect(!text.contains("invalidate selected key"))
+}
+
+@Test func loadsViewShowsWhatIsInFlightAndWhatTheGuardRefused() {
+    var state = makeState()
+    var refused = event(.refused, "shop:/products:aaaaaaaa", route: "/products", server: "api-2", at: t0 - 500)
+    refused.reason = "POST /products"
+    let loads = [
+        InFlightLoad(key: "shop:/products/3:e3b0c442", server: "api-1", startedMs: t0 - 1_250, waiters: 14),
+        InFlightLoad(key: "shop:/categories:e3b0c442", server: "api-2", startedMs: t0 - 40, waiters: 0),
+    ]
+    _ = update(&state, .poll(PollResult(nowMs: t0, redis: overview, events: [refused], loads: loads)))
+    press(&state, .char("6"))
+    let buffer = render(state)
+    let lines = buffer.lines
+    #expect(lines[6] == "origin loads in flight now: 2")
+    #expect(lines[7].hasPrefix("KEY") && lines[7].hasSuffix("LOADING FOR   WAITING"))
+    #expect(
+        lines[8].hasPrefix("shop:/products/3:e3b0c442") && lines[8].contains("api-1")
+            && lines[8].hasSuffix(formatDuration(us: 1_250_000).rightAligned(to: 12) + "14".rightAligned(to: 10)))
+    #expect(buffer.role(atX: 0, y: 8) == .coalesced, "a load others wait on stands out")
+    #expect(lines[9].hasSuffix(formatDuration(us: 40_000).rightAligned(to: 12) + "0".rightAligned(to: 10)))
+    let refusalLine = lines.first { $0.contains("shop:/products:aaaaaaaa") } ?? ""
+    #expect(refusalLine.hasPrefix("22:13:19.500"))
+    #expect(refusalLine.hasSuffix("api-2     invalidated by POST /products"))
 }

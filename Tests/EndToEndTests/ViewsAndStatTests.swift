@@ -31,7 +31,7 @@ import Testing
             try await tmux.start("\(Binary.path) watch --redis \(redis.endpoint) --log-file /dev/null; sleep 20")
             defer { tmux.kill() }
             var text = try await tmux.waitForScreen {
-                $0.contains("1 Keys  2 Routes  3 Top  4 Latency  5 Expiry") && $0.contains("shop:/")
+                $0.contains("1 Keys  2 Routes  3 Top  4 Latency  5 Expiry  6 Loads") && $0.contains("shop:/")
             }
             #expect(text.contains("KEY ("))
             try await tmux.send("Enter")
@@ -39,6 +39,20 @@ import Testing
             #expect(text.contains("request   /"), "the selected key's canonical request: \(text)")
             try await tmux.send("Escape")
             text = try await tmux.waitForScreen { $0.contains("TIME (UTC)") }
+            // A query narrows the log to misses.
+            try await tmux.send("-l", ":event == miss")
+            try await tmux.send("Enter")
+            text = try await tmux.waitForScreen { screen in
+                let log = screen.split(separator: "\n").drop { !$0.hasPrefix("TIME (UTC)") }.dropFirst()
+                    .filter { $0.first?.isNumber == true }
+                return screen.contains("query: event == miss") && log.count >= 2
+                    && log.allSatisfy { $0.dropFirst(13).hasPrefix("MISS ") }
+            }
+            #expect(text.contains("query: event == miss"), "\(text)")
+            try await tmux.send(":")
+            for _ in 0..<14 { try await tmux.send("BSpace") }
+            try await tmux.send("Enter")
+            text = try await tmux.waitForScreen { !$0.contains("query: event") }
 
             try await tmux.send("2")
             text = try await tmux.waitForScreen {
@@ -60,6 +74,10 @@ import Testing
             text = try await tmux.waitForScreen { $0.contains("keys expiring in each of the next") && $0.contains("|10s") }
             #expect(text.contains("with a known TTL"))
 
+            try await tmux.send("6")
+            text = try await tmux.waitForScreen {
+                $0.contains("origin loads in flight now:") && $0.contains("fills the guard refused")
+            }
             try await tmux.send("Tab")
             text = try await tmux.waitForScreen { $0.contains("KEY (") }
             #expect(text.contains("KEY ("), "Tab from the last view wraps to Keys")
