@@ -25,4 +25,21 @@ static inline int cn_key_enter(void) { return KEY_ENTER; }
 static inline int cn_key_home(void) { return KEY_HOME; }
 static inline int cn_key_end(void) { return KEY_END; }
 static inline int cn_key_btab(void) { return KEY_BTAB; }
+static inline int cn_key_mouse(void) { return KEY_MOUSE; }
+// Clicks and the wheel (buttons 4 and 5), nothing else: no drag reports, no motion.
+static inline void cn_enable_mouse(void) {
+  mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+  mouseinterval(0);
+}
+// The last mouse event: 1 click, 2 wheel up, 3 wheel down, 0 anything else; its cell in x, y.
+static inline int cn_read_mouse(int *x, int *y) {
+  MEVENT event;
+  if (getmouse(&event) != OK) return 0;
+  *x = event.x;
+  *y = event.y;
+  if (event.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) return 1;
+  if (event.bstate & BUTTON4_PRESSED) return 2;
+  if (event.bstate & BUTTON5_PRESSED) return 3;
+  return 0;
+}
 #endif

@@ -3,6 +3,8 @@ import CacheCore
 /// A key as the terminal reports it, already decoded, so the core never sees key codes.
 public enum KeyPress: Equatable, Sendable {
     case char(Character), up, down, pageUp, pageDown, home, end, enter, escape, backspace, tab, backTab
+    /// A mouse click on a cell, and the wheel.
+    case click(x: Int, y: Int), wheelUp, wheelDown
 }
 
 /// Everything that can change the dashboard: the shell turns terminal, timer and Redis activity into these.

@@ -47,6 +47,8 @@ private func handleKey(_ state: inout DashboardState, _ key: KeyPress) -> [Effec
     if let prompt = state.prompt { return handlePromptKey(&state, prompt, key) }
     switch key {
     case .char(let digit) where DashboardView(digit: digit) != nil: state.view = DashboardView(digit: digit) ?? state.view
+    case .click(let x, Layout.tabsY):
+        if let view = tabAt(x: x) { state.view = view }
     case .tab: state.view = state.view.cycled(forward: true)
     case .backTab: state.view = state.view.cycled(forward: false)
     case .char("p"): state.isPaused.toggle()
@@ -76,6 +78,12 @@ private func handleKey(_ state: inout DashboardState, _ key: KeyPress) -> [Effec
 private func handleKeysViewKey(_ state: inout DashboardState, _ key: KeyPress) -> [Effect] {
     let page = state.layout?.tableRows ?? 1
     switch key {
+    case .click(_, let y):
+        guard let layout = state.layout, y >= layout.tableTop, y < layout.tableTop + layout.tableRows else { break }
+        let index = state.scrollTop + y - layout.tableTop
+        if index < state.rows.count { state.select(index: index) }
+    case .wheelUp: state.select(index: state.selectedIndex - 3)
+    case .wheelDown: state.select(index: state.selectedIndex + 3)
     case .up, .char("k"): state.select(index: state.selectedIndex - 1)
     case .down, .char("j"): state.select(index: state.selectedIndex + 1)
     case .pageUp: state.select(index: state.selectedIndex - page)

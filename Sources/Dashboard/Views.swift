@@ -28,14 +28,23 @@ public enum DashboardView: Int, CaseIterable, Sendable {
     }
 }
 
+/// Each tab's label and where it starts on the tab line.
+private let tabs: [(view: DashboardView, label: String, x: Int)] = {
+    var x = 0
+    return DashboardView.allCases.map { view in
+        let label = "\(view.rawValue) \(view.title)"
+        defer { x += label.count + 2 }
+        return (view, label, x)
+    }
+}()
+
+/// The tab under a click on the tab line.
+func tabAt(x: Int) -> DashboardView? { tabs.first { x >= $0.x && x < $0.x + $0.label.count }?.view }
+
 /// `1 Keys  2 Routes  3 Top  4 Latency  5 Expiry  6 Loads`, the active one highlighted.
 func drawTabs(_ state: DashboardState, into buffer: inout ScreenBuffer) {
-    var x = 0
-    for view in DashboardView.allCases {
-        let label = "\(view.rawValue) \(view.title)"
-        buffer.put(label, x: x, y: Layout.tabsY, role: view == state.view ? .selected : .label)
-        x += label.count + 2
-    }
+    for tab in tabs { buffer.put(tab.label, x: tab.x, y: Layout.tabsY, role: tab.view == state.view ? .selected : .label) }
+    let x = (tabs.last.map { $0.x + $0.label.count } ?? 0)
     if !state.queryText.isEmpty {
         buffer.put("query: \(state.queryText)", x: x + 2, y: Layout.tabsY, role: .warn, maxWidth: buffer.width - x - 2)
     }

@@ -17,6 +17,8 @@ public struct DashboardOptions: Sendable {
     public var refreshMs = 1000
     /// `--readonly`: nothing that changes the cache or the servers.
     public var readOnly = false
+    /// Clicks select and the wheel scrolls; `--no-mouse` turns it off.
+    public var mouse = true
 
     public init(
         redis: RedisEndpoint, mode: String, prefixes: [String], eventsKey: String,
@@ -78,7 +80,7 @@ public final class DashboardSession: Sendable {
             adminToken: options.adminToken
         ) { [self] input in post(input) }
         defer { effects.stopLoad() }
-        let terminal = Terminal()
+        let terminal = Terminal(mouse: options.mouse)
         defer { terminal.restore() }
         let (width, height) = terminal.size
         let config = DashboardConfig(

@@ -19,7 +19,8 @@ public final class Terminal {
     private let usesColor: Bool
 
     /// Takes over the screen. Call `TerminalCheck.usable()` first: `initscr` exits on an unusable TERM.
-    public init(noColor: Bool = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty) {
+    /// `mouse`: clicks select and the wheel scrolls (`--no-mouse` leaves the mouse to the terminal).
+    public init(noColor: Bool = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty, mouse: Bool = true) {
         setlocale(LC_ALL, "")
         initscr()
         raw()
@@ -27,6 +28,7 @@ public final class Terminal {
         keypad(stdscr, true)
         curs_set(0)
         set_escdelay(25)
+        if mouse { cn_enable_mouse() }
         usesColor = !noColor && has_colors()
         if usesColor {
             start_color()
@@ -92,6 +94,14 @@ public final class Terminal {
             case cn_key_enter(): return .key(.enter)
             case cn_key_backspace(): return .key(.backspace)
             case cn_key_btab(): return .key(.backTab)
+            case cn_key_mouse():
+                var x: Int32 = 0, y: Int32 = 0
+                switch cn_read_mouse(&x, &y) {
+                case 1: return .key(.click(x: Int(x), y: Int(y)))
+                case 2: return .key(.wheelUp)
+                case 3: return .key(.wheelDown)
+                default: return nil
+                }
             default: return nil
             }
         }

@@ -20,6 +20,11 @@ struct Run: AsyncParsableCommand {
         help: "The dashboard changes nothing: invalidate, warm, load and the origin switch only say read-only.")
     var readOnly = false
 
+    @Flag(
+        name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (by default a click selects and the wheel scrolls)."
+    )
+    var noMouse = false
+
     func run() async throws {
         if let problem = DashboardSession.terminalProblem() {
             throw UsageError(
@@ -36,6 +41,7 @@ struct Run: AsyncParsableCommand {
                 serverURL: ServerPresence.url(host: options.host, port: running.port, wildcardHost: "127.0.0.1"),
                 adminToken: options.adminToken)
             dashboard.readOnly = readOnly
+            dashboard.mouse = !noMouse
             let session = DashboardSession(options: dashboard)
             signals.onStop { session.requestStop() }
             await session.run()

@@ -31,6 +31,11 @@ struct Watch: AsyncParsableCommand {
     @Flag(name: .customLong("readonly"), help: "Change nothing: invalidate, warm, load and the origin switch only say read-only.")
     var readOnly = false
 
+    @Flag(
+        name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (by default a click selects and the wheel scrolls)."
+    )
+    var noMouse = false
+
     @Option(name: .customLong("log-file"), help: "Where the dashboard logs.")
     var logFile = "./cachescope-watch.log"
 
@@ -55,6 +60,7 @@ struct Watch: AsyncParsableCommand {
             redis: endpoint, mode: "attached", prefixes: prefix, eventsKey: eventsKey,
             serverURL: server.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, adminToken: adminToken)
         options.readOnly = readOnly
+        options.mouse = !noMouse
         let session = DashboardSession(options: options)
         let signals = StopSignals()
         signals.onStop { session.requestStop() }

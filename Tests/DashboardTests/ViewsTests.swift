@@ -229,3 +229,24 @@ private func routesState(width: Int = 80, height: Int = 24, redis: RedisOverview
     #expect(refusalLine.hasPrefix("22:13:19.500"))
     #expect(refusalLine.hasSuffix("api-2     invalidated by POST /products"))
 }
+
+/// A click on a tab selects its view, a click on a row selects the row, the wheel moves the selection.
+@Test func mouseClicksSelectTabsAndRowsAndTheWheelScrolls() {
+    var state = makeState()
+    poll(&state, at: t0, discovered: (0..<12).map { "shop:/k:\(String(format: "%02d", $0))" })
+    press(&state, .char("s"), .char("s"), .char("s"))  // by key
+    press(&state, .click(x: 10, y: 2))
+    #expect(state.view == .routes, "'2 Routes' spans columns 8–15")
+    press(&state, .click(x: 7, y: 2))
+    #expect(state.view == .routes, "the gap between tabs selects nothing")
+    press(&state, .click(x: 0, y: 2))
+    #expect(state.view == .keys)
+    press(&state, .click(x: 30, y: 7 + 3))
+    #expect(state.selectedKey == "shop:/k:03", "the fourth row")
+    press(&state, .wheelDown)
+    #expect(state.selectedKey == "shop:/k:06")
+    press(&state, .wheelUp, .wheelUp)
+    #expect(state.selectedKey == "shop:/k:00")
+    press(&state, .click(x: 5, y: 20))
+    #expect(state.selectedKey == "shop:/k:00", "a click on the log selects no row")
+}
