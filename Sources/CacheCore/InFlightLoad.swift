@@ -1,5 +1,5 @@
 /// One origin load in flight on one server, as it publishes it.
-public struct InFlightLoad: Sendable, Equatable {
+public struct InFlightLoad: Sendable, Equatable, Codable {
     public var key: String
     public var server: String
     public var startedMs: Int64

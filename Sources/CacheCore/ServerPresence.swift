@@ -1,7 +1,7 @@
 /// What a running server tells the dashboards about itself, renewed every second in the
 /// hash `KeySchema.server(id)` (`docs/schema.md`): where to reach it (for re-warming and demo load from
 /// `cachescope watch`) and whether its near cache is serving.
-public struct ServerPresence: Sendable, Equatable {
+public struct ServerPresence: Sendable, Equatable, Codable {
     public var id: String
     /// Base URL of its HTTP API, e.g. `http://127.0.0.1:8000`.
     public var url: String
@@ -15,7 +15,7 @@ public struct ServerPresence: Sendable, Equatable {
     /// Whether its admin endpoints (`/cache/warm`, `/cache/invalidate`) take requests.
     public var admin: Admin
 
-    public enum Admin: String, Sendable {
+    public enum Admin: String, Sendable, Codable {
         /// On loopback without a token: anyone here may call them.
         case open
         /// A bearer token is required.

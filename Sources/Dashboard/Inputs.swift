@@ -25,7 +25,7 @@ public enum DashboardInput: Sendable {
 }
 
 /// Server-wide numbers from INFO and DBSIZE.
-public struct RedisOverview: Sendable, Equatable {
+public struct RedisOverview: Sendable, Equatable, Codable {
     public var address: String
     public var version: String
     public var uptimeSeconds: Int
@@ -72,7 +72,7 @@ public struct RedisOverview: Sendable, Equatable {
 }
 
 /// What Redis says about one on-screen key.
-public struct KeyDetail: Sendable, Equatable {
+public struct KeyDetail: Sendable, Equatable, Codable {
     /// Remaining TTL; nil when the key is gone, negative when it has no expiry.
     public var ttlMs: Int?
     public var sizeBytes: Int?
@@ -90,7 +90,7 @@ public struct KeyDetail: Sendable, Equatable {
 }
 
 /// One refresh worth of data read from Redis.
-public struct PollResult: Sendable {
+public struct PollResult: Sendable, Codable {
     public var nowMs: Int64
     public var redis: RedisOverview
     /// Cumulative counters per route, summed over all servers.
@@ -169,7 +169,7 @@ public struct DashboardConfig: Sendable {
 }
 
 /// What Redis holds about one key, for the Keys view's detail pane (`Enter`).
-public struct KeyInspection: Sendable, Equatable {
+public struct KeyInspection: Sendable, Equatable, Codable {
     public var key: String
     /// The canonical request that fills it, as the last fill recorded it.
     public var request: String?

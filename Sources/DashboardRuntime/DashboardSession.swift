@@ -19,6 +19,8 @@ public struct DashboardOptions: Sendable {
     public var readOnly = false
     /// Clicks select and the wheel scrolls; `--no-mouse` turns it off.
     public var mouse = true
+    /// `--record FILE`: every poll result and outage is appended, for `cachescope replay`.
+    public var recording: FileHandle?
 
     public init(
         redis: RedisEndpoint, mode: String, prefixes: [String], eventsKey: String,
@@ -92,8 +94,16 @@ public final class DashboardSession: Sendable {
         var nextTick = ContinuousClock.now + .seconds(1)
         var dirty = true
 
+        if let recording = options.recording {
+            let header = Recording.Header(
+                mode: options.mode, prefixes: options.prefixes, redis: "\(options.redis)", startedMs: Self.nowMs())
+            recording.write(Data((Recording.line(for: header) + "\n").utf8))
+        }
         func apply(_ input: DashboardInput) -> Bool {
             if case .poll(let result) = input { effects.serversAnnounced(result.servers) }
+            if let recording = options.recording, let line = Recording.line(for: input, atMs: Self.nowMs()) {
+                recording.write(Data((line + "\n").utf8))
+            }
             for effect in update(&state, input) {
                 switch effect {
                 case .quit: return false

@@ -7,7 +7,7 @@ struct CacheScope: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cachescope",
         abstract: "A product API cached in Redis, and a live terminal dashboard of what that cache does.",
-        subcommands: [Run.self, Serve.self, Watch.self, Stat.self, Load.self],
+        subcommands: [Run.self, Serve.self, Watch.self, Stat.self, Replay.self, Load.self],
         defaultSubcommand: Run.self)
 
     /// Usage errors exit with code 2 and one line naming the flag, instead of ArgumentParser's 64.

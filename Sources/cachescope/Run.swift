@@ -20,6 +20,9 @@ struct Run: AsyncParsableCommand {
         help: "The dashboard changes nothing: invalidate, warm, load and the origin switch only say read-only.")
     var readOnly = false
 
+    @Option(help: "Record the dashboard session to FILE (NDJSON), for cachescope replay.")
+    var record: String?
+
     @Flag(
         name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (by default a click selects and the wheel scrolls)."
     )
@@ -31,6 +34,7 @@ struct Run: AsyncParsableCommand {
                 message:
                     "\(problem). The dashboard needs an interactive terminal; run `cachescope serve` for the headless server.")
         }
+        let recording = try openRecording(record)
         try FileLogHandler.bootstrap(path: logFile, level: .info)
         let logger = Logger(label: "cachescope")
         try await CacheServer.serve(redisFlag: options.redis, logger: logger) { redis in
@@ -42,6 +46,7 @@ struct Run: AsyncParsableCommand {
                 adminToken: options.adminToken)
             dashboard.readOnly = readOnly
             dashboard.mouse = !noMouse
+            dashboard.recording = recording
             let session = DashboardSession(options: dashboard)
             signals.onStop { session.requestStop() }
             await session.run()

@@ -31,6 +31,9 @@ struct Watch: AsyncParsableCommand {
     @Flag(name: .customLong("readonly"), help: "Change nothing: invalidate, warm, load and the origin switch only say read-only.")
     var readOnly = false
 
+    @Option(help: "Record the session to FILE (NDJSON), for cachescope replay.")
+    var record: String?
+
     @Flag(
         name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (by default a click selects and the wheel scrolls)."
     )
@@ -61,6 +64,7 @@ struct Watch: AsyncParsableCommand {
             serverURL: server.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, adminToken: adminToken)
         options.readOnly = readOnly
         options.mouse = !noMouse
+        options.recording = try openRecording(record)
         let session = DashboardSession(options: options)
         let signals = StopSignals()
         signals.onStop { session.requestStop() }

@@ -111,6 +111,34 @@ import Testing
         }
     }
 
+    /// A session recorded with `watch --record` replays with Redis gone: the same keys on screen,
+    /// the replay's status, and its pause.
+    @Test func recordThenReplayWithRedisStopped() async throws {
+        let file = Scratch.path("recording-\(UUID().uuidString).ndjson")
+        try await withLoadedServer { _, redis in
+            try await tmux.start(
+                "\(Binary.path) watch --redis \(redis.endpoint) --record \(file) --log-file /dev/null; sleep 20")
+            defer { tmux.kill() }
+            _ = try await tmux.waitForScreen { $0.contains("shop:/products") }
+            try await Task.sleep(for: .seconds(5))
+            try await tmux.send("q")
+            await waitUntil { ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").count >= 4 }
+        }  // Redis is stopped here
+        let recorded = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        #expect(recorded.count >= 4, "a header and a poll a second")
+        #expect(recorded.first?.contains("\"cachescope_recording\":1") == true)
+        try await tmux.start("\(Binary.path) replay \(file) --speed 4; echo EXIT=$?; sleep 20")
+        defer { tmux.kill() }
+        var screen = try await tmux.waitForScreen { $0.contains("shop:/products") && $0.contains("replay ") }
+        #expect(screen.contains("mode replay"), "\(screen)")
+        try await tmux.send("Space")
+        screen = try await tmux.waitForScreen { $0.contains("PAUSED") }
+        #expect(screen.contains("PAUSED"))
+        try await tmux.send("q")
+        screen = try await tmux.waitForScreen { $0.contains("EXIT=") }
+        #expect(screen.contains("EXIT=0"))
+    }
+
     @Test func statPrintsTheFleetCountersAndAssertsOnThem() async throws {
         try await withLoadedServer { port, redis in
             let client = HTTPClient()
