@@ -250,3 +250,41 @@ private func routesState(width: Int = 80, height: Int = 24, redis: RedisOverview
     press(&state, .click(x: 5, y: 20))
     #expect(state.selectedKey == "shop:/k:00", "a click on the log selects no row")
 }
+
+/// Every view at 160×48: its own first line where it belongs, the panel and footer in place, and
+/// nothing drawn past the edge.
+@Test(arguments: DashboardView.allCases) func eachViewAt160x48(view: DashboardView) {
+    var state = makeState(width: 160, height: 48)
+    let events = (0..<6).flatMap { index in
+        [
+            event(.fill, "shop:/products:\(index)", route: "/products", ttlMs: 10_000 + index * 1_000),
+            event(.hit, "shop:/products:\(index)", route: "/products", latencyUs: 80),
+            event(.miss, "shop:/products/\(index):x", route: "/products/{id}", latencyUs: 150_000),
+        ]
+    }
+    var totals = counts(hits: 6, misses: 6)
+    totals[.counting(miss: .cold)] = 6
+    _ = update(
+        &state,
+        .poll(
+            PollResult(
+                nowMs: t0, redis: overview, routeTotals: ["/products": totals], events: events,
+                loads: [InFlightLoad(key: "shop:/products/9:x", server: "api-1", startedMs: t0 - 100, waiters: 3)])))
+    press(&state, .char(Character(String(view.rawValue))))
+    let lines = render(state).lines
+    let firstLine: String =
+        switch view {
+        case .keys: "KEY (12, by TTL)"
+        case .routes: "ROUTE"
+        case .top: "keys by MISS rate"
+        case .latency: "latency of the last 12 answers"
+        case .expiry: "keys expiring in each of the next 154 s: 6 with a known TTL"
+        case .loads: "origin loads in flight now: 1"
+        }
+    #expect(lines[6].hasPrefix(firstLine), "\(view): \(lines[6])")
+    #expect(lines[2].hasPrefix("1 Keys  2 Routes"))
+    #expect(lines[3].hasPrefix("hit rate"))
+    #expect(lines[46].hasPrefix("?:help"))
+    #expect(lines.allSatisfy { $0.count <= 160 })
+    #expect(lines.count == 48)
+}

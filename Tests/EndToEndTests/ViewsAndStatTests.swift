@@ -11,23 +11,26 @@ import Testing
 @Suite(.serialized) struct ViewsAndStatTests {
     let tmux = Tmux()
 
-    /// Serves with a short /products TTL under a load, so every view has live numbers.
-    private func withLoadedServer(_ body: (_ port: Int, _ redis: EmbeddedRedis) async throws -> Void) async throws {
+    /// Serves with a short /products TTL under a load (of `loadFor`, or until the end), so every view
+    /// has live numbers.
+    private func withLoadedServer(
+        loadFor duration: String = "0", _ body: (_ port: Int, _ redis: EmbeddedRedis, _ load: ChildProcess) async throws -> Void
+    ) async throws {
         try await withRedis { redis in
             let (server, port) = try Binary.serve(redis: redis.endpoint, ["--origin-delay", "5ms", "--ttl", "/products/{id}=2s"])
             defer { Task { await server.terminate() } }
             #expect(await Binary.waitUntilServing("http://127.0.0.1:\(port)/health"))
             let load = try ChildProcess(
                 path: Binary.path,
-                arguments: ["load", "--url", "http://127.0.0.1:\(port)", "--duration", "0", "--rps", "100"],
+                arguments: ["load", "--url", "http://127.0.0.1:\(port)", "--duration", duration, "--rps", "100"],
                 outputPath: Scratch.path("load-\(port).log"))
             defer { Task { await load.terminate() } }
-            try await body(port, redis)
+            try await body(port, redis, load)
         }
     }
 
     @Test func numberKeysSwitchViewsUnderLoad() async throws {
-        try await withLoadedServer { _, redis in
+        try await withLoadedServer { _, redis, _ in
             try await tmux.start("\(Binary.path) watch --redis \(redis.endpoint) --log-file /dev/null; sleep 20")
             defer { tmux.kill() }
             var text = try await tmux.waitForScreen {
@@ -86,7 +89,7 @@ import Testing
 
     /// `--readonly` refuses `i` (the key stays in Redis), and `NO_COLOR` leaves no colour escape on screen.
     @Test func readOnlyChangesNothingAndNoColorHasNoColours() async throws {
-        try await withLoadedServer { _, redis in
+        try await withLoadedServer { _, redis, _ in
             try await tmux.start(
                 "NO_COLOR=1 \(Binary.path) watch --readonly --redis \(redis.endpoint) --log-file /dev/null; sleep 20")
             defer { tmux.kill() }
@@ -115,7 +118,7 @@ import Testing
     /// the replay's status, and its pause.
     @Test func recordThenReplayWithRedisStopped() async throws {
         let file = Scratch.path("recording-\(UUID().uuidString).ndjson")
-        try await withLoadedServer { _, redis in
+        try await withLoadedServer { _, redis, _ in
             try await tmux.start(
                 "\(Binary.path) watch --redis \(redis.endpoint) --record \(file) --log-file /dev/null; sleep 20")
             defer { tmux.kill() }
@@ -140,7 +143,7 @@ import Testing
     }
 
     @Test func statPrintsTheFleetCountersAndAssertsOnThem() async throws {
-        try await withLoadedServer { port, redis in
+        try await withLoadedServer(loadFor: "3s") { port, redis, load in
             let client = HTTPClient()
             await waitUntil(timeout: .seconds(10)) {
                 let routes = (try? await client.get("http://127.0.0.1:\(port)/cache/stats").json["routes"]) as? [String: Any]
@@ -165,16 +168,28 @@ import Testing
             }
             #expect(json["version"] as? Int == 1)
             #expect(json["servers"] as? Int == 1)
-            let statRoute = try #require((json["routes"] as? [String: Any])?["/categories"] as? [String: Any])
-            // One server: the fleet's counters are its own. The load is running, so compare a route
-            // it touches rarely, after the publisher's last flush, and allow what came since.
-            let serverRoute = try #require(
-                (try await client.get("http://127.0.0.1:\(port)/cache/stats").json["routes"] as? [String: Any])?["/categories"]
-                    as? [String: Any])
-            for field in ["hits", "misses", "fills", "origin_fetches"] {
-                let fromStat = statRoute[field] as? Int ?? -1, fromServer = serverRoute[field] as? Int ?? -2
-                #expect(fromStat <= fromServer && fromServer - fromStat <= 30, "\(field): stat \(fromStat), server \(fromServer)")
+            // Once the load is over and the publisher has flushed, the fleet's counters (one server
+            // here) are the server's own, field by field.
+            _ = await load.wait(timeout: .seconds(15))
+            try await Task.sleep(for: .milliseconds(500))
+            let final = try await stat(["--once", "--json", "--window", "200ms"])
+            let finalJSON = try #require(try JSONSerialization.jsonObject(with: Data(final.output.utf8)) as? [String: Any])
+            let serverRoutes = try #require(
+                try await client.get("http://127.0.0.1:\(port)/cache/stats").json["routes"] as? [String: [String: Any]])
+            let statRoutes = try #require(finalJSON["routes"] as? [String: [String: Any]])
+            for route in ["/products", "/products/{id}", "/categories"] {
+                for field in ["hits", "misses", "fills", "origin_fetches", "coalesced", "stale", "negative_hits", "refused"] {
+                    #expect(
+                        statRoutes[route]?[field] as? Int == serverRoutes[route]?[field] as? Int,
+                        "\(route) \(field): stat \(statRoutes[route]?[field] ?? "-"), server \(serverRoutes[route]?[field] ?? "-")"
+                    )
+                }
+                #expect(
+                    statRoutes[route]?["misses_by_cause"] as? [String: Int]
+                        == serverRoutes[route]?["misses_by_cause"] as? [String: Int], "\(route)")
             }
+            #expect((serverRoutes["/products"]?["hits"] as? Int ?? 0) > 0)
+            let statRoute = try #require(statRoutes["/categories"])
             let causes = try #require(statRoute["misses_by_cause"] as? [String: Int])
             #expect(causes.values.reduce(0, +) == statRoute["misses"] as? Int)
 
