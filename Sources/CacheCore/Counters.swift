@@ -30,6 +30,12 @@ public enum CounterField: Int, Sendable, CaseIterable {
         }
     }
 
+    /// Whether it counts misses or bypasses of one cause (a part of `misses` or `bypasses`).
+    public var isByCause: Bool {
+        MissCause.allCases.contains { Self.counting(miss: $0) == self }
+            || BypassCause.allCases.contains { Self.counting(bypass: $0) == self }
+    }
+
     /// The field named `name` in a hash; nil for a field this version does not know.
     public init?(name: String) {
         guard let field = Self.byName[name] else { return nil }

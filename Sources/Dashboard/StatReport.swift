@@ -31,7 +31,7 @@ public struct StatReport: Sendable {
         for (route, history) in routes {
             let counts = history.latestTotals ?? RouteCounts()
             var object: [String: Any] = [:]
-            for field in CounterField.allCases where !field.name.hasPrefix("misses_") && !field.name.hasPrefix("bypasses_") {
+            for field in CounterField.allCases where !field.isByCause {
                 object[field.name] = counts[field]
             }
             object["hit_rate"] = Self.fraction(counts.hitRate)

@@ -37,13 +37,3 @@ struct Replay: ParsableCommand {
         ReplaySession(contents: contents, speed: speed, source: URL(fileURLWithPath: file).lastPathComponent).run()
     }
 }
-
-/// Opens `--record FILE` for a dashboard session (created or truncated); a clear error naming the flag if it cannot.
-func openRecording(_ path: String?) throws -> FileHandle? {
-    guard let path else { return nil }
-    guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path)
-    else {
-        throw UsageError(message: "--record: cannot write '\(path)'; give a path in a folder you can write to")
-    }
-    return handle
-}

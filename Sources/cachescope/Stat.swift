@@ -62,9 +62,7 @@ struct Stat: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let url = redis ?? ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
-        let endpoint: RedisEndpoint
-        do { endpoint = try RedisEndpoint(url: url) } catch { throw UsageError(message: "--redis: \(error)") }
+        let endpoint = try sharedRedis(redis)
         let pipeline = RedisPipeline(endpoint: endpoint, name: "stat", options: .background)
         defer { pipeline.stop() }
         let poller = RedisPoller(redis: pipeline, eventsKey: KeySchema().events, prefixes: prefix)

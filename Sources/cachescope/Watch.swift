@@ -28,16 +28,7 @@ struct Watch: AsyncParsableCommand {
     @Option(name: .customLong("admin-token"), help: "Bearer token the servers' admin endpoints require.")
     var adminToken: String?
 
-    @Flag(name: .customLong("readonly"), help: "Change nothing: invalidate, warm, load and the origin switch only say read-only.")
-    var readOnly = false
-
-    @Option(help: "Record the session to FILE (NDJSON), for cachescope replay.")
-    var record: String?
-
-    @Flag(
-        name: .customLong("no-mouse"), help: "Leave the mouse to the terminal (by default a click selects and the wheel scrolls)."
-    )
-    var noMouse = false
+    @OptionGroup var dashboardFlags: DashboardFlags
 
     @Option(name: .customLong("log-file"), help: "Where the dashboard logs.")
     var logFile = "./cachescope-watch.log"
@@ -55,16 +46,12 @@ struct Watch: AsyncParsableCommand {
                 message:
                     "\(problem). The dashboard needs an interactive terminal; run `cachescope serve` for the headless server.")
         }
-        let url = redis ?? ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
-        let endpoint: RedisEndpoint
-        do { endpoint = try RedisEndpoint(url: url) } catch { throw UsageError(message: "--redis: \(error)") }
+        let endpoint = try sharedRedis(redis)
         try FileLogHandler.bootstrap(path: logFile, level: .info)
         var options = DashboardOptions(
             redis: endpoint, mode: "attached", prefixes: prefix, eventsKey: eventsKey,
             serverURL: server.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, adminToken: adminToken)
-        options.readOnly = readOnly
-        options.mouse = !noMouse
-        options.recording = try openRecording(record)
+        dashboardFlags.apply(to: &options, recording: try dashboardFlags.openRecording())
         let session = DashboardSession(options: options)
         let signals = StopSignals()
         signals.onStop { session.requestStop() }
