@@ -11,7 +11,11 @@ extension CacheScope {
     public func addCacheEndpoints<Context: RequestContext>(to router: Router<Context>) {
         router.get("/health") { _, _ in
             let up = (try? await self.connections.admin.send(RedisCommand("PING"))) == .status("PONG")
-            let health = Health(redis: up ? "up" : "down", redisOOM: self.responses.memory.isRaised)
+            let origin = self.origin.current
+            let health = Health(
+                redis: up ? "up" : "down", redisError: up ? nil : self.connections.request.lastError,
+                redisOOM: self.responses.memory.isRaised, origin: origin.isUp ? "up" : "down",
+                originError: origin.isUp ? nil : origin.lastError)
             return jsonResponse(status: 200, body: OriginResponse.json(health).body)
         }
         router.get("/metrics") { _, _ in
@@ -69,12 +73,19 @@ extension CacheScope {
     private struct Health: Encodable {
         var status = "ok"
         let redis: String
+        /// Why the connection is down, as the last attempt found (a refused password, a TLS error).
+        let redisError: String?
         /// Redis refuses writes for memory: requests are served, nothing is cached.
         let redisOOM: Bool
+        /// Whether the store answered the last load, write or probe, and if not, why.
+        let origin: String
+        let originError: String?
 
         enum CodingKeys: String, CodingKey {
-            case status, redis
+            case status, redis, origin
+            case redisError = "redis_error"
             case redisOOM = "redis_oom"
+            case originError = "origin_error"
         }
     }
 
@@ -150,6 +161,7 @@ extension CacheScope {
         return [
             "redis": replies == nil ? "down" : "up",
             "redis_oom": responses.memory.isRaised,
+            "origin": origin.stats,
             "scope":
                 "total_keys, hits, misses and hit_rate are Redis-wide (INFO stats, every client); routes are counted by this server",
             "total_keys": replies?.last?.int as Any,

@@ -64,7 +64,8 @@ public final class CacheScope: Sendable {
             near: near, admin: configuration.adminAccess, routes: routes.map(\.announcement))
         responses = ResponseCache(
             redis: connections.request, warmingRedis: connections.admin, fill: GuardedFill(schema: schema), recorder: recorder,
-            pending: pending, near: near, originTimeout: configuration.originTimeout, memory: memory)
+            pending: pending, near: near, originTimeout: configuration.originTimeout, memory: memory,
+            origin: OriginHealth(logger: logger))
         fastPath = near.map { [routes = self.routes, recorder] in
             FastPath(routes: routes, near: $0, pending: pending, recorder: recorder)
         }
@@ -79,6 +80,9 @@ public final class CacheScope: Sendable {
             }
         }
     }
+
+    /// Whether the app's store answers: loads report here, and an app reports its writes.
+    public var origin: OriginHealth { responses.origin }
 
     /// The near cache, when `nearCacheMaxAge` is set.
     public var near: NearCache? { responses.near }
@@ -168,8 +172,10 @@ public final class CacheScope: Sendable {
 
     /// The HTTP application around `router`: Redis connected and warm targets filled before
     /// it listens, the announcement started once it does. `onRunning` is told the bound port.
+    /// `beforeServing` runs first (the app's own set-up, such as a schema migration).
     public func makeApplication(
         router: Router<BasicRequestContext>,
+        beforeServing: @escaping @Sendable () async throws -> Void = {},
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let server: HTTPServerBuilder =
@@ -191,6 +197,7 @@ public final class CacheScope: Sendable {
             },
             logger: logger)
         app.beforeServerStarts {
+            try await beforeServing()
             await self.connections.connect()
             if self.configuration.warmOnStart { _ = await self.warm(self.warmTargets) }
         }

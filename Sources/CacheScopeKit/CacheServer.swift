@@ -10,11 +10,21 @@ public struct CacheServer {
     public let cache: CacheScope
     private let router: Router<BasicRequestContext>
     private let logger: Logger
+    private let appServices: [any Service]
+    private let prepare: @Sendable () async throws -> Void
 
-    public init(cache: CacheScope, router: Router<BasicRequestContext>, logger: Logger) {
+    /// `services`: the app's own (a database pool), started first and stopped last. `prepare` runs
+    /// once they run and before the server listens (a schema migration); what it throws ends the
+    /// start, and a `ConfigurationError` is passed on as it is.
+    public init(
+        cache: CacheScope, router: Router<BasicRequestContext>, logger: Logger, services: [any Service] = [],
+        prepare: @escaping @Sendable () async throws -> Void = {}
+    ) {
         self.cache = cache
         self.router = router
         self.logger = logger
+        self.appServices = services
+        self.prepare = prepare
     }
 
     /// A running server: the port it listens on, and how to stop it or await its end.
@@ -38,9 +48,9 @@ public struct CacheServer {
     /// names `--host` and `--port`.
     public func start(stoppingOn signals: StopSignals? = nil) async throws -> Running? {
         let (ports, portSink) = AsyncStream<Int>.makeStream()
-        let app = cache.makeApplication(router: router) { port in portSink.yield(port) }
+        let app = cache.makeApplication(router: router, beforeServing: prepare) { port in portSink.yield(port) }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: cache.services(around: app).map { .init(service: $0) }, logger: logger)
+            services: (appServices + cache.services(around: app)).map { .init(service: $0) }, logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(4)
         let group = ServiceGroup(configuration: groupConfiguration)
         let task = Task {
@@ -52,6 +62,8 @@ public struct CacheServer {
         let address = "--host \(cache.configuration.host) --port \(cache.configuration.port)"
         do {
             try await task.value
+        } catch let error as ConfigurationError {
+            throw error
         } catch {
             throw ConfigurationError(flag: address, problem: "cannot listen: \(error)")
         }

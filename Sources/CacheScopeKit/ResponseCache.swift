@@ -58,13 +58,17 @@ public final class ResponseCache: Sendable {
     let originTimeout: Duration
     /// Raised while Redis refuses writes for memory: the cause a bypass then names.
     let memory: RedisMemoryAlarm
+    /// Told the outcome of every load.
+    public let origin: OriginHealth
 
     init(
         redis: RedisPipeline, warmingRedis: RedisPipeline, fill: GuardedFill, recorder: EventRecorder,
-        pending: PendingInvalidations, near: NearCache?, originTimeout: Duration, memory: RedisMemoryAlarm
+        pending: PendingInvalidations, near: NearCache?, originTimeout: Duration, memory: RedisMemoryAlarm,
+        origin: OriginHealth
     ) {
         self.originTimeout = originTimeout
         self.memory = memory
+        self.origin = origin
         self.redis = redis
         self.warmingRedis = warmingRedis
         self.fill = fill
@@ -289,18 +293,23 @@ public final class ResponseCache: Sendable {
                 }
                 defer { group.cancelAll() }
                 guard let response = try await group.next() ?? nil else { throw OriginTimeout() }
+                origin.succeeded()
                 return response
             }
-        } catch is OriginTimeout {
+        } catch let error as OriginTimeout {
+            origin.failed(error)
             throw APIError(503, "the origin did not answer within \(DurationText.format(timeout)); nothing was cached, try again")
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as APIError {
             throw error
         } catch {
+            origin.failed(error)
             throw APIError(503, "the origin failed (\(error)); nothing was cached, try again")
         }
     }
 }
 
-private struct OriginTimeout: Error {}
+private struct OriginTimeout: Error, CustomStringConvertible {
+    var description: String { "the origin did not answer within the origin timeout" }
+}

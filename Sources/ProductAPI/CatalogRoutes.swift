@@ -18,7 +18,7 @@ public struct Catalog: Sendable {
 
     /// `options`: jitter, how long a 404 (a product that does not exist) is answered from the cache,
     /// and how long a listing or product may be served `STALE` past its TTL.
-    public init(store: ProductStore, options: CachedRoute.Options = CachedRoute.Options()) {
+    public init(store: any ProductStore, options: CachedRoute.Options = CachedRoute.Options()) {
         listings = CachedRoute(
             "/products", prefix: Self.prefix, ttl: .seconds(120), options: options,
             warm: ["", "featured=true"]
@@ -74,7 +74,7 @@ public struct Catalog: Sendable {
     /// What creating or deleting a product must invalidate, exactly: the listings that can hold it
     /// (unfiltered, its category, its `featured`, and both), its own entries (for a new id, a cached
     /// 404), and the categories only when their set changed.
-    public func invalidations(for write: ProductStore.Write) -> [Invalidation] {
+    public func invalidations(for write: ProductWrite) -> [Invalidation] {
         let product = write.product
         var invalidations = [self.product.entries(ofPath: path(ofProduct: product.id))]
         for featured in [nil, product.featured] {

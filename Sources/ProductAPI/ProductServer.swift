@@ -6,7 +6,10 @@ import Logging
 /// Everything `cachescope serve` can be told: the cache layer's settings and the store's.
 public struct ServerConfiguration: Sendable {
     public var cache = CacheConfiguration()
-    public var databasePath = "./cachescope.db"
+    /// `--db PATH` (SQLite) or `--store postgres://…`.
+    public var store = StoreLocation.sqlite(path: "./cachescope.db")
+    /// Connections each server keeps at most to PostgreSQL (`--store-pool`).
+    public var storePoolSize = 10
     /// Extra latency of every store read, like a slow database.
     public var originDelay: Duration = .milliseconds(200)
     /// How every route's entries live besides their TTL: no jitter, 404s cached for 10 s, 60 s of
@@ -23,21 +26,35 @@ public struct ServerConfiguration: Sendable {
 /// The product catalogue API on CacheScopeKit: the store, the cached routes, and the writes.
 public struct ProductServer: Sendable {
     public let configuration: ServerConfiguration
-    public let store: ProductStore
+    public let store: ControlledStore
     public let catalog: Catalog
     public let cache: CacheScope
 
     /// A setting it cannot use (`--db`, `--warm`) is a `ConfigurationError` naming its flag.
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
-        do {
-            store = try ProductStore(path: configuration.databasePath, originDelay: configuration.originDelay)
-        } catch {
-            throw ConfigurationError(flag: "--db", problem: "cannot open '\(configuration.databasePath)': \(error)")
-        }
+        store = ControlledStore(try Self.open(configuration, logger: logger), readDelay: configuration.originDelay)
         catalog = try Catalog(store: store, options: configuration.routeOptions)
             .withTTLs(configuration.ttls)
         cache = try CacheScope(configuration: configuration.cache, routes: catalog.routes, logger: logger)
+    }
+
+    private static func open(_ configuration: ServerConfiguration, logger: Logger) throws(ConfigurationError) -> any ProductStore
+    {
+        switch configuration.store {
+        case .sqlite(let path):
+            do {
+                return try SQLiteProductStore(path: path)
+            } catch {
+                throw ConfigurationError(flag: "--db", problem: "cannot open '\(path)': \(error)")
+            }
+        case .postgres(let location):
+            do {
+                return try PostgresProductStore(location: location, poolSize: configuration.storePoolSize, logger: logger)
+            } catch {
+                throw ConfigurationError(flag: "--store", problem: "cannot use \(location): \(error)")
+            }
+        }
     }
 
     /// The router: the cached reads, the writes, the cache endpoints, and the benchmark floor if asked for.
@@ -50,13 +67,27 @@ public struct ProductServer: Sendable {
     }
 
     /// The server to start (`CacheServer.start`).
+    /// The store's schema is readied before it listens: a store it cannot reach or use then is a
+    /// `ConfigurationError` naming the store's flag.
     public func makeServer(logger: Logger) -> CacheServer {
-        CacheServer(cache: cache, router: makeRouter(), logger: logger)
+        let store = self.store
+        let location = configuration.store
+        return CacheServer(
+            cache: cache, router: makeRouter(), logger: logger,
+            services: store.services + [StoreProbe(store: store, health: cache.origin)]
+        ) {
+            do {
+                try await store.prepare()
+            } catch {
+                let flag = if case .sqlite = location { "--db" } else { "--store (or DATABASE_URL)" }
+                throw ConfigurationError(flag: flag, problem: "cannot prepare \(location): \(String(reflecting: error))")
+            }
+        }
     }
 
     /// A body the size of the cached listing, with no Redis call: the floor for `make bench`.
     private func addBenchmarkRoute(to router: Router<BasicRequestContext>) {
-        let listing = OriginResponse.json(ProductList(products: ProductStore.seed, count: ProductStore.seed.count))
+        let listing = OriginResponse.json(ProductList(products: Product.seed, count: Product.seed.count))
         router.get("/bench/static") { _, _ in Response.json(listing) }
     }
 }

@@ -52,6 +52,9 @@ public final class RedisPipeline: Sendable {
     /// True while a connection is established.
     public var isUp: Bool { status.isUp }
 
+    /// Why the last command failed or the last connection attempt ended (no password in it).
+    public var lastError: String? { status.lastError }
+
     /// Called on the event loop whenever the connection goes up or down.
     public func onStateChange(_ handler: @escaping @Sendable (Bool) -> Void) {
         status.onChange(handler)
@@ -107,6 +110,12 @@ private final class ConnectionStatus: Sendable {
     private let up = Atomic<Bool>(false)
     private let handler = Mutex<(@Sendable (Bool) -> Void)?>(nil)
     private let pushHandler = Mutex<(@Sendable (RedisReply) -> Void)?>(nil)
+    private let lastFailure = Mutex<String?>(nil)
+
+    var lastError: String? {
+        get { lastFailure.withLock { $0 } }
+        set { lastFailure.withLock { $0 = newValue } }
+    }
 
     func onPush(_ handler: @escaping @Sendable (RedisReply) -> Void) { pushHandler.withLock { $0 = handler } }
 
@@ -190,6 +199,7 @@ private final class PipelineCore {
             case .write(let ids): write(ids)
             case .complete(let id, let replies): callers.removeValue(forKey: id)?(.success(replies))
             case .fail(let ids, let error):
+                status.lastError = "\(error)"
                 for id in ids {
                     unsent[id] = nil
                     callers.removeValue(forKey: id)?(.failure(error))

@@ -21,8 +21,17 @@ struct ServerOptions: ParsableArguments {
     )
     var redis: String?
 
-    @Option(help: "SQLite file holding the products (created and seeded on first start).")
+    @Option(help: "SQLite file holding the products (created and seeded on first start), unless --store is given.")
     var db = "./cachescope.db"
+
+    @Option(
+        help:
+            "PostgreSQL holding the products, shared by a fleet: postgres://user:password@host:port/dbname (default: $DATABASE_URL, else the SQLite file of --db)."
+    )
+    var store: String?
+
+    @Option(name: .customLong("store-pool"), help: "PostgreSQL connections this server keeps at most (1-1000).")
+    var storePool = 10
 
     @Option(
         name: .customLong("origin-delay"), help: "Extra latency of every product-store read, like a slow database: 200ms, 1s, 0.")
@@ -114,6 +123,18 @@ struct ServerOptions: ParsableArguments {
             throw ValidationError("--warm takes a path like /products?featured=true, not '\(target)'")
         }
         if let adminToken, adminToken.isEmpty { throw ValidationError("--admin-token must not be empty") }
+        guard (1...1000).contains(storePool) else { throw ValidationError("--store-pool must be 1-1000, not \(storePool)") }
+        _ = try storeLocation()
+    }
+
+    /// `--store`, else `$DATABASE_URL`, else the SQLite file of `--db`.
+    func storeLocation() throws -> StoreLocation {
+        guard let url = store ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else { return .sqlite(path: db) }
+        do {
+            return .postgres(try PostgresLocation(url: url))
+        } catch {
+            throw ValidationError("--store (or DATABASE_URL): \(error)")
+        }
     }
 
     func configuration(redis endpoint: RedisEndpoint) -> ServerConfiguration {
@@ -127,7 +148,8 @@ struct ServerOptions: ParsableArguments {
         configuration.cache.eventsKey = eventsKey
         if let timeout = DurationText.parse(originTimeout) { configuration.cache.originTimeout = timeout }
         configuration.cache.nearCacheMaxAge = DurationText.parse(nearCache).flatMap { $0 > .zero ? $0 : nil }
-        configuration.databasePath = db
+        configuration.store = (try? storeLocation()) ?? .sqlite(path: db)
+        configuration.storePoolSize = storePool
         if let delay = DurationText.parse(originDelay) { configuration.originDelay = delay }
         configuration.routeOptions.jitter = ttlJitter
         if let negative = DurationText.parse(negativeTTL) { configuration.routeOptions.negativeTTL = negative }

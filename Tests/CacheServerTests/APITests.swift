@@ -190,10 +190,10 @@ import Testing
     @Test func restartKeepsAPostedProduct() async throws {
         try await withRedis { redis in
             let database = TestServer.temporaryDatabase()
-            let first = try await TestServer.start(redis: redis.endpoint, databasePath: database)
+            let first = try await TestServer.start(redis: redis.endpoint, store: .sqlite(path: database))
             #expect(try await first.send("POST", "/products", json: #"{"name":"Kept","price":1}"#).status == 201)
             await first.stop()
-            let second = try await TestServer.start(redis: redis.endpoint, databasePath: database)
+            let second = try await TestServer.start(redis: redis.endpoint, store: .sqlite(path: database))
             let product = try await second.get("/products/6")
             await second.stop()
             #expect(product.status == 200)

@@ -58,7 +58,7 @@ import Testing
     /// and A's invalidation must keep B's later requests from joining it.
     @Test func getOnAnotherServerAfterWriteNeverJoinsAnOlderLoad() async throws {
         try await withServer(configure: { $0.originDelay = .seconds(1) }) { slowB, redis in
-            let a = try await TestServer.start(redis: redis.endpoint, databasePath: slowB.server.configuration.databasePath)
+            let a = try await TestServer.start(redis: redis.endpoint, store: slowB.server.configuration.store)
             async let old = slowB.get("/products")
             try await waitForLoadInFlight(slowB)
             #expect(try await a.send("POST", "/products", json: #"{"name":"Newer","price":2}"#).status == 201)

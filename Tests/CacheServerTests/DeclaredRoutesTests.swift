@@ -33,7 +33,7 @@ import Testing
 
     @Test func openAPIDocumentListsExactlyTheDeclaredRoutes() throws {
         var configuration = ServerConfiguration()
-        configuration.databasePath = TestServer.temporaryDatabase()
+        configuration.store = .sqlite(path: TestServer.temporaryDatabase())
         let product = try ProductServer(configuration: configuration, logger: Logger(label: "routes-test"))
         defer { product.cache.shutdown() }
         let declared = Set(product.makeRouter().routes.map { "\($0.method.rawValue) \(RoutePattern($0.path.description))" })
@@ -65,14 +65,14 @@ import Testing
             #expect(categories > 30_000, "other routes keep their own")
         }
         var configuration = ServerConfiguration()
-        configuration.databasePath = TestServer.temporaryDatabase()
+        configuration.store = .sqlite(path: TestServer.temporaryDatabase())
         configuration.ttls = ["/nope": .seconds(1)]
         #expect(throws: ConfigurationError.self) { try ProductServer(configuration: configuration, logger: Logger(label: "t")) }
     }
 
     @Test func warmTargetsComeFromTheDeclarations() throws {
         var configuration = ServerConfiguration()
-        configuration.databasePath = TestServer.temporaryDatabase()
+        configuration.store = .sqlite(path: TestServer.temporaryDatabase())
         let product = try ProductServer(configuration: configuration, logger: Logger(label: "routes-test"))
         defer { product.cache.shutdown() }
         #expect(product.cache.warmTargets == ["/products", "/products?featured=true", "/categories"])

@@ -161,8 +161,9 @@ import Testing
     @Test func aWriteOnAnotherServerMakesTheNextRequestMiss() async throws {
         try await withRedis { redis in
             let database = TestServer.temporaryDatabase()
-            let reader = try await TestServer.start(redis: redis.endpoint, databasePath: database, configure: Self.longNearCache)
-            let writer = try await TestServer.start(redis: redis.endpoint, databasePath: database)
+            let reader = try await TestServer.start(
+                redis: redis.endpoint, store: .sqlite(path: database), configure: Self.longNearCache)
+            let writer = try await TestServer.start(redis: redis.endpoint, store: .sqlite(path: database))
             defer {
                 Task {
                     await reader.stop()

@@ -16,7 +16,7 @@ import Testing
             var servers: [TestServer] = []
             for id in ["a", "b", "c"] {
                 servers.append(
-                    try await TestServer.start(redis: redis.endpoint, databasePath: database) {
+                    try await TestServer.start(redis: redis.endpoint, store: .sqlite(path: database)) {
                         $0.originDelay = .milliseconds(500)
                         $0.cache.serverID = id
                     })
@@ -43,12 +43,12 @@ import Testing
     @Test func aLoadThatStoresNothingReleasesTheOthersAtOnce() async throws {
         try await withRedis { redis in
             let database = TestServer.temporaryDatabase()
-            let a = try await TestServer.start(redis: redis.endpoint, databasePath: database) {
+            let a = try await TestServer.start(redis: redis.endpoint, store: .sqlite(path: database)) {
                 $0.originDelay = .seconds(1)
                 $0.routeOptions.negativeTTL = .zero  // a 404 is not stored: the waiters find no fill
                 $0.cache.originTimeout = .seconds(5)  // a lease of 10 s
             }
-            let b = try await TestServer.start(redis: redis.endpoint, databasePath: database) {
+            let b = try await TestServer.start(redis: redis.endpoint, store: .sqlite(path: database)) {
                 $0.routeOptions.negativeTTL = .zero
                 $0.cache.originTimeout = .seconds(5)
             }

@@ -59,7 +59,7 @@ import Testing
             var configuration = a.server.configuration
             configuration.cache.serverID = "second"
             let b = try await TestServer.start(
-                redis: a.server.configuration.cache.redis, databasePath: configuration.databasePath
+                redis: a.server.configuration.cache.redis, store: configuration.store
             ) {
                 $0 = configuration
                 $0.cache.port = 0

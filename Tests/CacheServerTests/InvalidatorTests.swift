@@ -15,7 +15,7 @@ import Testing
         try await withRedis { redis in
             var configuration = ServerConfiguration()
             configuration.cache.redis = redis.endpoint
-            configuration.databasePath = TestServer.temporaryDatabase()
+            configuration.store = .sqlite(path: TestServer.temporaryDatabase())
             let server = try ProductServer(configuration: configuration, logger: Logger(label: "invalidator-test")).cache
             defer { server.shutdown() }
             let pid = try #require(redis.processIdentifier)

@@ -145,7 +145,7 @@ import Testing
     /// alternating servers would see it.
     @Test func aWriteOnOneServerIsSeenAtOnceByAnother() async throws {
         try await withServer { b, redis in
-            let a = try await TestServer.start(redis: redis.endpoint, databasePath: b.server.configuration.databasePath)
+            let a = try await TestServer.start(redis: redis.endpoint, store: b.server.configuration.store)
             #expect(await waitUntil { a.server.cache.near?.isEnabled == true && b.server.cache.near?.isEnabled == true })
             let keys = try ["/products", "/products/1"].map { try b.server.cache.routes.resolve(target: $0).key.description }
             for round in 1...10 {
@@ -207,7 +207,7 @@ import Testing
             try await fillNearCache(of: server, with: ["/products"])
             let other = try await TestServer.start(
                 redis: server.server.configuration.cache.redis,
-                databasePath: server.server.configuration.databasePath)
+                store: server.server.configuration.store)
             #expect(try await other.send("POST", "/products", json: #"{"name": "After", "price": 1}"#).status == 201)
             #expect(server.server.cache.near?.body(for: "shop:/products:e3b0c442") == nil)
             #expect(try await server.get("/products").json["count"] as? Int == 6)

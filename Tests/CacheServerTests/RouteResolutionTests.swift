@@ -31,7 +31,7 @@ import Testing
     }
 
     /// A catalogue with a store that is never read: resolving a request loads nothing.
-    let table = RouteTable(Catalog(store: try! ProductStore(path: TestServer.temporaryDatabase(), originDelay: .zero)).routes)
+    let table = RouteTable(Catalog(store: try! SQLiteProductStore(path: TestServer.temporaryDatabase())).routes)
 
     func key(_ target: String) throws -> String { try table.resolve(target: target).key.description }
 
@@ -57,16 +57,16 @@ import Testing
     }
 
     @Test func writesInvalidateExactlyTheListingsThatHoldTheProduct() {
-        let catalog = Catalog(store: try! ProductStore(path: TestServer.temporaryDatabase(), originDelay: .zero))
+        let catalog = Catalog(store: try! SQLiteProductStore(path: TestServer.temporaryDatabase()))
         let gadget = Product(id: 5, name: "g", price: 1, featured: true, category: "gadgets")
-        let sameSet = catalog.invalidations(for: ProductStore.Write(product: gadget, categoriesChanged: false))
+        let sameSet = catalog.invalidations(for: ProductWrite(product: gadget, categoriesChanged: false))
         #expect(
             sameSet.map(\.description) == [
                 "shop:/products/5:*",
                 "tag:shop:listing:category=%2A&featured=%2A", "tag:shop:listing:category=gadgets&featured=%2A",
                 "tag:shop:listing:category=%2A&featured=true", "tag:shop:listing:category=gadgets&featured=true",
             ])
-        let newCategory = catalog.invalidations(for: ProductStore.Write(product: gadget, categoriesChanged: true))
+        let newCategory = catalog.invalidations(for: ProductWrite(product: gadget, categoriesChanged: true))
         #expect(newCategory.last?.description == "shop:/categories:*", "the categories only when their set changed")
         #expect(catalog.product.everyEntry.description == "shop:/products/*")
     }

@@ -79,6 +79,11 @@ import Testing
             (setUp + ["--db", TestServer.temporaryDatabase(), "--warm", "/nope"], "--warm"),
             (setUp + ["--db", TestServer.temporaryDatabase(), "--ttl", "/nope=2s"], "--ttl"),
             (setUp + ["--db", TestServer.temporaryDatabase(), "--host", "999.1.1.1", "--port", "0"], "--host"),
+            (["serve", "--store", "mysql://u@127.0.0.1/db"], "--store"),
+            (["serve", "--store", "postgres://u@127.0.0.1:5432"], "--store"),
+            (["serve", "--store-pool", "0"], "--store-pool"),
+            // Nothing listens on port 1: found when the schema is readied, before listening.
+            (setUp + ["--store", "postgres://u:sekret@127.0.0.1:1/db"], "--store"),
         ]
         for (arguments, flag) in cases { try await expectUsageError(arguments, naming: flag) }
         // A port something else holds (here a Redis): the bind fails, and the error says which flags to change.
@@ -98,5 +103,6 @@ import Testing
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(output.contains(flag), "\(arguments): \(output)")
         #expect(output.split(separator: "\n").count == 1, "\(arguments): \(output)")
+        #expect(!output.contains("sekret"), "no password is ever printed: \(output)")
     }
 }

@@ -26,7 +26,7 @@ public final class TestServer: Sendable {
     }
 
     public static func start(
-        redis endpoint: RedisEndpoint, databasePath: String? = nil,
+        redis endpoint: RedisEndpoint, store: StoreLocation? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> TestServer {
         var configuration = ServerConfiguration()
@@ -36,7 +36,7 @@ public final class TestServer: Sendable {
         // Behaviour, not the 50 ms budget, is under test here (RedisClientTests time that on a quiet
         // loop); a debug build starting dozens of servers at once can stall a shared loop that long.
         configuration.cache.requestTimeout = .milliseconds(250)
-        configuration.databasePath = databasePath ?? Self.temporaryDatabase()
+        configuration.store = store ?? .sqlite(path: Self.temporaryDatabase())
         configuration.originDelay = .milliseconds(20)
         configure(&configuration)
         var logger = Logger(label: "test-server")
