@@ -37,6 +37,7 @@ let package = Package(
                 "CHiredis", "CacheCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         .target(name: "DashboardTerminal", dependencies: ["CNcurses", "Dashboard"]),

@@ -74,6 +74,23 @@ public struct KeyDeletion: Sendable {
         return deleted
     }
 
+    /// After a failover the new master may lack generation bumps that fills in flight read from the
+    /// old one: the global generation jumps to at least `nowMs`, past any value read before (bumps
+    /// count up by one from far below), so none of those fills is stored.
+    public func bumpGlobalPastFailover(nowMs: Int64, reason: String) async throws {
+        let script = """
+            local current = tonumber(redis.call('HGET', KEYS[1], '\(KeySchema.allGroups)') or '0')
+            if current < tonumber(ARGV[1]) then
+              redis.call('HSET', KEYS[1], '\(KeySchema.allGroups)', ARGV[1])
+            else
+              redis.call('HINCRBY', KEYS[1], '\(KeySchema.allGroups)', 1)
+            end
+            redis.call('HSET', KEYS[1], '\(KeySchema.reasonPrefix + KeySchema.allGroups)', ARGV[2])
+            return 1
+            """
+        _ = try await redis.send(RedisCommand("EVAL", script, "1", schema.generations, String(nowMs), reason)).orThrow()
+    }
+
     /// Bumps a generation (before anything is deleted) and records the reason beside it.
     private func bump(_ field: String, reason: String) async throws {
         let replies = try await redis.send([

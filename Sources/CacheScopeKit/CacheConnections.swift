@@ -30,6 +30,11 @@ struct CacheConnections: Sendable {
         }
     }
 
+    /// Drops every connection: each opens again to wherever the endpoint now points (a new master).
+    func reconnectAll() {
+        for connection in [request, admin, publisher, invalidations] { connection.reconnect() }
+    }
+
     func stop() {
         for connection in [request, admin, publisher, invalidations] { connection.stop() }
     }

@@ -1,5 +1,6 @@
 import CacheCore
 import CacheProtocol
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -72,6 +73,11 @@ public final class CacheScope: Sendable {
         invalidator = Invalidator(
             redis: connections.admin, schema: schema, recorder: recorder, pending: pending, fence: fence, near: near,
             memory: memory, logger: logger)
+        if case .sentinel(let group) = configuration.redis.address {
+            SentinelLocator.shared(for: group).onMasterChange { [weak self] old, new in
+                self?.failedOver(from: old, to: new)
+            }
+        }
         connections.request.onStateChange { [logger] up in
             if up {
                 logger.info("Redis connection up")
@@ -83,6 +89,19 @@ public final class CacheScope: Sendable {
 
     /// Whether the app's store answers: loads report here, and an app reports its writes.
     public var origin: OriginHealth { responses.origin }
+
+    /// Sentinel named a new master: every connection moves to it, the near cache forgets everything
+    /// (its tracking was on the old master), and the new master is treated as possibly missing the
+    /// last writes (`Invalidator.redoAfterFailover`). Pending invalidations are replayed with them.
+    private func failedOver(from old: SentinelLocator.Master?, to new: SentinelLocator.Master) {
+        logger.warning(
+            "Redis failover: moving to the new master",
+            metadata: ["old": "\(old.map { "\($0.host):\($0.port)" } ?? "?")", "new": "\(new.host):\(new.port)"])
+        near?.flush()
+        connections.reconnectAll()
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        Task { await invalidator.redoAfterFailover(nowMs: nowMs) }
+    }
 
     /// The near cache, when `nearCacheMaxAge` is set.
     public var near: NearCache? { responses.near }

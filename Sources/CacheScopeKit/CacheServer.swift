@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import RedisClient
 import ServiceLifecycle
 
 /// The life of a server built on `CacheScope`: its services and the HTTP application in one
@@ -79,8 +80,29 @@ public struct CacheServer {
         make: (RedisChoice) throws -> CacheServer,
         whileServing: (Running, RedisChoice, StopSignals) async throws -> Void
     ) async throws {
+        try await serve(
+            redis: { try await RedisChoice.resolve(flag: redisFlag, logger: logger) }, logger: logger, make: make,
+            whileServing: whileServing)
+    }
+
+    /// The same, for an endpoint already parsed (with TLS settings); nil: a local or embedded Redis.
+    public static func serve(
+        redis endpoint: RedisEndpoint?, logger: Logger,
+        make: (RedisChoice) throws -> CacheServer,
+        whileServing: (Running, RedisChoice, StopSignals) async throws -> Void
+    ) async throws {
+        try await serve(
+            redis: { try await RedisChoice.resolve(endpoint: endpoint, logger: logger) }, logger: logger, make: make,
+            whileServing: whileServing)
+    }
+
+    private static func serve(
+        redis choose: () async throws -> RedisChoice, logger: Logger,
+        make: (RedisChoice) throws -> CacheServer,
+        whileServing: (Running, RedisChoice, StopSignals) async throws -> Void
+    ) async throws {
         let signals = StopSignals()
-        let redis = try await RedisChoice.resolve(flag: redisFlag, logger: logger)
+        let redis = try await choose()
         try await redis.whileRunning {
             guard !signals.requested else { return }
             let server = try make(redis)

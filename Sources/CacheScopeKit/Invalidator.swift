@@ -54,6 +54,10 @@ public final class Invalidator: Sendable {
     private let logger: Logger
     /// How long a write may wait on Redis before its invalidation is left to the background.
     private let deadline: Duration
+    /// Invalidations carried out in the last `replicationWindow`: a replica promoted by a failover
+    /// may not have received them (replication is asynchronous), so they are redone on it.
+    private let recent = Mutex<[(at: ContinuousClock.Instant, target: DeletionTarget, reason: String)]>([])
+    static let replicationWindow = Duration.seconds(10)
 
     init(
         redis: RedisPipeline, schema: KeySchema, recorder: EventRecorder, pending: PendingInvalidations,
@@ -105,6 +109,7 @@ public final class Invalidator: Sendable {
             try? await Task.sleep(for: Fences.lease)
             return nil
         }
+        remember(targets, reason: reason)
         logger.info(
             "invalidated",
             metadata: [
@@ -129,6 +134,36 @@ public final class Invalidator: Sendable {
         // Until the near caches are told, the deletions are redone next time (they are idempotent).
         guard !done.isEmpty, await fenceNearCaches() else { return }
         pending.remove(done)
+        for entry in done { remember([entry.target], reason: entry.reason) }
+    }
+
+    private func remember(_ targets: [DeletionTarget], reason: String) {
+        let now = ContinuousClock.now
+        recent.withLock { recent in
+            recent.removeAll { now - $0.at > Self.replicationWindow }
+            recent.append(contentsOf: targets.map { (now, $0, reason) })
+        }
+    }
+
+    /// After a failover: no fill that began before it is stored (the global generation jumps), and
+    /// the invalidations of the last `replicationWindow` are queued again, with the cache bypassed
+    /// until they are redone on the new master.
+    func redoAfterFailover(nowMs: Int64) async {
+        let redone = recent.withLock { recent in
+            defer { recent.removeAll() }
+            return recent
+        }
+        for entry in redone { pending.append([entry.target], reason: "\(entry.reason) (redone after a Redis failover)") }
+        let until = ContinuousClock.now + .seconds(30)
+        while (try? await deletion.bumpGlobalPastFailover(nowMs: nowMs, reason: "Redis failover")) == nil {
+            guard ContinuousClock.now < until else {
+                logger.error("could not reach the new Redis master to bump the global generation after a failover")
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        await replayPending()
+        logger.info("failover handled", metadata: ["invalidations_redone": "\(redone.count)", "pending": "\(pending.count)"])
     }
 
     /// Publishes a write fence; false if Redis did not take it. Silent near caches are waited out.

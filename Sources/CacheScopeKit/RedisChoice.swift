@@ -24,13 +24,19 @@ public struct RedisChoice: Sendable {
 
     /// A bad `--redis` or `REDIS_URL` is a `ConfigurationError` naming it.
     public static func resolve(flag: String?, logger: Logger) async throws -> RedisChoice {
-        if let url = flag ?? ProcessInfo.processInfo.environment["REDIS_URL"] {
-            do {
-                return RedisChoice(endpoint: try RedisEndpoint(url: url), embedded: nil)
-            } catch {
-                throw ConfigurationError(flag: "--redis (or REDIS_URL)", problem: "\(error)")
-            }
+        guard let url = flag ?? ProcessInfo.processInfo.environment["REDIS_URL"] else {
+            return try await resolve(endpoint: nil, logger: logger)
         }
+        do {
+            return try await resolve(endpoint: try RedisEndpoint(url: url), logger: logger)
+        } catch let error as RedisError {
+            throw ConfigurationError(flag: "--redis (or REDIS_URL)", problem: "\(error)")
+        }
+    }
+
+    /// The endpoint given, checked (`verified`); without one, a local Redis or an embedded one.
+    public static func resolve(endpoint: RedisEndpoint?, logger: Logger) async throws -> RedisChoice {
+        if let endpoint { return RedisChoice(endpoint: try await endpoint.verified(logger: logger), embedded: nil) }
         let local = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: 6379))
         if await EmbeddedRedis.answers(local) {
             logger.info("using the Redis that answers on 127.0.0.1:6379")
@@ -41,5 +47,46 @@ public struct RedisChoice: Sendable {
         try await embedded.start()
         logger.info("started an embedded redis-server (no persistence)", metadata: ["address": "\(embedded.endpoint)"])
         return RedisChoice(endpoint: embedded.endpoint, embedded: embedded)
+    }
+}
+
+extension RedisEndpoint {
+    /// Connects once before anything else does. Settings Redis refuses (a wrong password or user, a
+    /// certificate that does not verify, TLS against a plain port) are a `ConfigurationError` naming
+    /// the flag to change; a Redis that does not answer is only logged: the server starts and
+    /// serves `BYPASS` until it does.
+    public func verified(logger: Logger) async throws -> RedisEndpoint {
+        if let tls, !tls.verify {
+            logger.warning("--redis-tls-insecure: the Redis server's certificate is NOT verified; use this for tests only")
+        }
+        let probe = RedisPipeline(
+            endpoint: self, name: "start-up check", options: .init(ioTimeout: .seconds(3), connectTimeout: .seconds(3)))
+        defer { probe.stop() }
+        do {
+            _ = try await probe.send(RedisCommand("PING"))
+            return self
+        } catch let error as RedisError {
+            switch error.cause {
+            case .credentials:
+                throw ConfigurationError(flag: "--redis", problem: "\(error); check the user and password in the URL")
+            case .tls: throw ConfigurationError(flag: Self.flag(forTLSFailure: "\(error)", tls: tls), problem: "\(error)")
+            case .unreachable, .other:
+                logger.warning(
+                    "Redis does not answer yet; serving from the origin (X-Cache: BYPASS) until it does",
+                    metadata: ["redis": "\(self)", "error": "\(error)"])
+                return self
+            }
+        }
+    }
+
+    /// Which flag a failed handshake points to: a plain port answers garbage (`--redis`: use
+    /// redis://), a server that wants a client certificate says so (`--redis-cert`), anything else is
+    /// a server certificate this CA does not verify (`--redis-ca`).
+    static func flag(forTLSFailure text: String, tls: RedisTLS?) -> String {
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("PACKET_LENGTH_TOO_LONG") { return "--redis" }
+        if tls?.certificateFile == nil, text.contains("CERTIFICATE_REQUIRED") || text.contains("certificate required") {
+            return "--redis-cert"
+        }
+        return "--redis-ca"
     }
 }

@@ -22,6 +22,14 @@ public final class RedisPoller: @unchecked Sendable {
     public var ownReads: (hits: Int, misses: Int) { (state.ownHits, state.ownMisses) }
 
     /// `trackedKeys` (sorted) are all the keys the table knows: a page of those off screen gets a `PTTL`.
+    /// The endpoint as configured; through Sentinel, the master it answered from, which changes on a failover.
+    var shownAddress: String {
+        guard case .sentinel(let group) = redis.endpoint.address, let master = redis.connectedAddress else {
+            return "\(redis.endpoint)"
+        }
+        return "\(master) (master '\(group.master)' via sentinel)"
+    }
+
     /// `inspected`: the key of the open detail pane, read in full.
     public func poll(
         visibleKeys: [String], trackedKeys: [String] = [], inspected: String? = nil, nowMs: Int64
@@ -31,7 +39,7 @@ public final class RedisPoller: @unchecked Sendable {
         let replies = try await redis.send(
             state.detailCommands(overview, visibleKeys: visibleKeys, spotChecked: spotChecked, inspected: inspected))
         return state.readDetails(
-            replies, overview: overview, visibleKeys: visibleKeys, spotChecked: spotChecked, address: "\(redis.endpoint)",
+            replies, overview: overview, visibleKeys: visibleKeys, spotChecked: spotChecked, address: shownAddress,
             nowMs: nowMs, inspected: inspected)
     }
 }

@@ -103,10 +103,10 @@ struct ConnectionStateMachine {
         return [.cancelConnectCheck, .statusChanged(up: true)] + write(queued, now: now)
     }
 
-    mutating func connectFailed(_ reason: String, now: NIODeadline) -> [Action] {
+    mutating func connectFailed(_ error: RedisError, now: NIODeadline) -> [Action] {
         phase = .idle
         nextAttempt = now + timing.retryInterval
-        return [.cancelConnectCheck] + failing(takeWaiting(), .unavailable("\(endpoint): \(reason)"))
+        return [.cancelConnectCheck] + failing(takeWaiting(), error)
     }
 
     /// Past `connectTimeout` (judged as for replies), the callers waiting for the connection fail
@@ -145,6 +145,12 @@ struct ConnectionStateMachine {
     /// The bytes could not be read as replies, or a reply came that nothing waited for.
     mutating func protocolError(_ reason: String, now: NIODeadline) -> [Action] {
         drop(.connectionLost(reason), backOff: true, now: now)
+    }
+
+    /// The server refused the connection's set-up (a wrong password, an unknown user, a replica
+    /// where a master was expected): like a protocol error, but callers learn why.
+    mutating func refused(_ reason: String, now: NIODeadline) -> [Action] {
+        drop(.refused(reason), backOff: true, now: now)
     }
 
     /// The socket closed. An idle connection closed by Redis (its `timeout` setting) is no

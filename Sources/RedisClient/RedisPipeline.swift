@@ -1,6 +1,8 @@
 import CacheCore
 import NIOCore
 import NIOPosix
+import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// One Redis connection driven by a SwiftNIO event loop, shared by any number of tasks.
@@ -54,6 +56,9 @@ public final class RedisPipeline: Sendable {
 
     /// Why the last command failed or the last connection attempt ended (no password in it).
     public var lastError: String? { status.lastError }
+
+    /// `host:port` of the server it last connected to: for a Sentinel endpoint, the master then.
+    public var connectedAddress: String? { status.connectedAddress }
 
     /// Called on the event loop whenever the connection goes up or down.
     public func onStateChange(_ handler: @escaping @Sendable (Bool) -> Void) {
@@ -111,6 +116,12 @@ private final class ConnectionStatus: Sendable {
     private let handler = Mutex<(@Sendable (Bool) -> Void)?>(nil)
     private let pushHandler = Mutex<(@Sendable (RedisReply) -> Void)?>(nil)
     private let lastFailure = Mutex<String?>(nil)
+    private let address = Mutex<String?>(nil)
+
+    var connectedAddress: String? {
+        get { address.withLock { $0 } }
+        set { address.withLock { $0 = newValue } }
+    }
 
     var lastError: String? {
         get { lastFailure.withLock { $0 } }
@@ -165,9 +176,16 @@ private final class PipelineCore {
     private var timeoutCheck: Scheduled<Void>?
     private var outgoing: ByteBuffer?
     private var reader = ReplyReader()
+    /// For `rediss://`: the context, or why there is none (every connect then fails with it).
+    private let tls: Result<NIOSSLContext, RedisTLS.Unusable>?
+    private let locator: SentinelLocator?
+    /// A TLS connection whose handshake has not finished: not connected yet.
+    private var handshaking: (any Channel)?
 
     init(endpoint: RedisEndpoint, options: RedisPipeline.Options, eventLoop: any EventLoop, status: ConnectionStatus) {
         self.endpoint = endpoint
+        tls = endpoint.tls.map { tls in Result { () throws(RedisTLS.Unusable) in try tls.makeContext() } }
+        if case .sentinel(let group) = endpoint.address { locator = SentinelLocator.shared(for: group) } else { locator = nil }
         self.eventLoop = eventLoop
         self.status = status
         let timing = ConnectionStateMachine.Timing(
@@ -251,60 +269,121 @@ private final class PipelineCore {
             while let reply = try reader.next() {
                 if reply.isPubSubMessage, status.push(reply) { continue }
                 perform(machine.received(reply))
+                // A master demoted to a replica: find the master again.
+                if locator != nil, case .error(let message) = reply, message.hasPrefix("READONLY") {
+                    perform(machine.reset(now: .now()))
+                }
             }
         } catch {
             perform(machine.protocolError("\(error)", now: .now()))
         }
     }
 
+    /// Finds the address (through Sentinel if need be), then opens the socket, TLS on top if asked.
     private func connect() {
+        guard let locator else { return open(endpoint.address) }
+        eventLoop.makeFutureWithTask { try await locator.master() }.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let master): self.open(.tcp(host: master.host, port: master.port))
+            case .failure(let error): self.perform(self.machine.connectFailed(.unavailable("\(error)"), now: .now()))
+            }
+        }
+    }
+
+    private func open(_ address: RedisEndpoint.Address) {
+        let context: NIOSSLContext?
+        switch tls {
+        case .failure(let unusable)?:
+            return perform(machine.connectFailed(.tls(unusable.description), now: .now()))
+        case .success(let made)?: context = made
+        case nil: context = nil
+        }
+        let serverName: String? =
+            if case .tcp(let host, _) = address, (try? SocketAddress(ipAddress: host, port: 0)) == nil { host } else { nil }
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.seconds(5))  // the hard bound; callers stop waiting at `connectTimeout`
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { [core = NIOLoopBound(self, eventLoop: eventLoop)] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let context {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: context, serverHostname: serverName))
+                    }
                     try channel.pipeline.syncOperations.addHandler(ReplyHandler(core: core.value))
                 }
             }
-        let connected =
-            switch endpoint.address {
-            case .tcp(let host, let port):
-                // An IP address needs no resolver (which would hop to another thread and back).
-                if let address = try? SocketAddress(ipAddress: host, port: port) {
-                    bootstrap.connect(to: address)
-                } else {
-                    bootstrap.connect(host: host, port: port)
-                }
-            case .unix(let path): bootstrap.connect(unixDomainSocketPath: path)
+        let shown: String
+        let connected: EventLoopFuture<any Channel>
+        switch address {
+        case .tcp(let host, let port):
+            shown = "\(host):\(port)"
+            // An IP address needs no resolver (which would hop to another thread and back).
+            if let socket = try? SocketAddress(ipAddress: host, port: port) {
+                connected = bootstrap.connect(to: socket)
+            } else {
+                connected = bootstrap.connect(host: host, port: port)
             }
+        case .unix(let path):
+            shown = path
+            connected = bootstrap.connect(unixDomainSocketPath: path)
+        case .sentinel:
+            preconditionFailure("a sentinel address is resolved before connecting")
+        }
         connected.assumeIsolated().whenComplete { result in
             switch result {
-            case .success(let channel): self.connected(channel)
-            case .failure(let error): self.perform(self.machine.connectFailed("\(error)", now: .now()))
+            case .success(let channel):
+                self.status.connectedAddress = shown
+                if context == nil { self.connected(channel) } else { self.handshaking = channel }
+            case .failure(let error):
+                self.perform(self.machine.connectFailed(.unavailable("\(self.endpoint): \(error)"), now: .now()))
             }
         }
+    }
+
+    /// The TLS handshake finished: the connection is usable.
+    func handshakeCompleted(_ channel: any Channel) {
+        guard handshaking === channel else { return }
+        handshaking = nil
+        connected(channel)
+    }
+
+    /// The connection failed before it was usable: a refused handshake, a certificate that does not
+    /// verify, or closed during the handshake.
+    func failedBeforeReady(_ channel: any Channel, _ reason: String) {
+        guard handshaking === channel else { return }
+        handshaking = nil
+        channel.close(promise: nil)
+        perform(machine.connectFailed(.tls("\(endpoint): TLS handshake failed: \(reason)"), now: .now()))
     }
 
     private func connected(_ channel: any Channel) {
         self.channel = channel
         reader = ReplyReader()
         var setup: [RedisCommand] = []
-        if let password = endpoint.password { setup.append(RedisCommand("AUTH", password)) }
+        if let password = endpoint.password {
+            setup.append(endpoint.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password))
+        }
         if endpoint.database != 0 { setup.append(RedisCommand("SELECT", String(endpoint.database))) }
+        let confirmsRole = locator != nil
+        if confirmsRole { setup.append(RedisCommand("ROLE")) }
         let setupID =
             setup.isEmpty
             ? nil
             : register(Outgoing(setup)) { result in
-                if case .success(let replies) = result, let refusal = replies.first(where: \.isError),
-                    case .error(let message) = refusal
-                {
-                    self.perform(self.machine.protocolError("\(self.endpoint): \(message)", now: .now()))
+                guard case .success(let replies) = result else { return }
+                if let refusal = replies.first(where: \.isError), case .error(let message) = refusal {
+                    self.perform(self.machine.refused("\(self.endpoint): \(message)", now: .now()))
+                } else if confirmsRole, let role = replies.last?.elements.first?.string, role != "master" {
+                    self.perform(
+                        self.machine.refused(
+                            "\(self.endpoint): the server Sentinel named is a \(role), not the master", now: .now()))
                 }
             }
         perform(machine.connected(setup: setupID.map { ($0, setup.count) }, now: .now()))
     }
 
     func closed(_ closedChannel: any Channel) {
+        if handshaking === closedChannel { return failedBeforeReady(closedChannel, "the server closed the connection") }
         guard let channel, channel === closedChannel else { return }
         perform(machine.closed(now: .now()))
     }
@@ -330,7 +409,13 @@ private final class ReplyHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event { core.handshakeCompleted(context.channel) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        core.failedBeforeReady(context.channel, "\(error)")
         context.close(promise: nil)
     }
 }

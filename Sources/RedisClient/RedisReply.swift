@@ -58,8 +58,22 @@ public struct RedisError: Error, Equatable, CustomStringConvertible, Sendable {
         case connectionLost(String)
         case timedOut
         case invalidURL(String)
+        case refused(String)
+        case tls(String)
     }
     private let kind: Kind
+
+    /// What a caller may do about it: `credentials` and `tls` need another setting, the rest passes.
+    public enum Cause: Sendable { case unreachable, credentials, tls, other }
+
+    public var cause: Cause {
+        switch kind {
+        case .unavailable, .connectionLost, .timedOut: .unreachable
+        case .refused: .credentials
+        case .tls: .tls
+        case .invalidURL: .other
+        }
+    }
 
     /// No connection right now (Redis down, or reconnecting after a failure).
     public static func unavailable(_ reason: String) -> RedisError { .init(kind: .unavailable(reason)) }
@@ -68,6 +82,10 @@ public struct RedisError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The request waited longer than its deadline before it could be sent.
     public static let timedOut = RedisError(kind: .timedOut)
     public static func invalidURL(_ reason: String) -> RedisError { .init(kind: .invalidURL(reason)) }
+    /// The server refused to let the connection be used (`AUTH`, `SELECT`, `ROLE`).
+    public static func refused(_ reason: String) -> RedisError { .init(kind: .refused(reason)) }
+    /// The TLS handshake failed, or the TLS settings cannot be used.
+    public static func tls(_ reason: String) -> RedisError { .init(kind: .tls(reason)) }
 
     public var description: String {
         switch kind {
@@ -75,6 +93,8 @@ public struct RedisError: Error, Equatable, CustomStringConvertible, Sendable {
         case .connectionLost(let reason): "Redis connection lost: \(reason)"
         case .timedOut: "Redis request timed out"
         case .invalidURL(let reason): reason
+        case .refused(let reason): "Redis refused the connection: \(reason)"
+        case .tls(let reason): "Redis TLS: \(reason)"
         }
     }
 }

@@ -36,10 +36,3 @@ struct DashboardFlags: ParsableArguments {
         options.recording = recording
     }
 }
-
-/// The Redis that servers elsewhere share (`watch`, `stat`): `--redis`, else `$REDIS_URL`, else the
-/// local default; a bad URL names `--redis`.
-func sharedRedis(_ flag: String?) throws -> RedisEndpoint {
-    let url = flag ?? ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379/0"
-    do { return try RedisEndpoint(url: url) } catch { throw UsageError(message: "--redis: \(error)") }
-}

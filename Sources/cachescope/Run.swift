@@ -26,7 +26,7 @@ struct Run: AsyncParsableCommand {
         let recording = try dashboardFlags.openRecording()
         try FileLogHandler.bootstrap(path: logFile, level: .info)
         let logger = Logger(label: "cachescope")
-        try await CacheServer.serve(redisFlag: options.redis, logger: logger) { redis in
+        try await CacheServer.serve(redis: try options.redisFlags.given(), logger: logger) { redis in
             try options.server(redis: redis.endpoint, logger: logger)
         } whileServing: { running, redis, signals in
             var dashboard = DashboardOptions(

@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "cachescope")
-        try await CacheServer.serve(redisFlag: options.redis, logger: logger) { redis in
+        try await CacheServer.serve(redis: try options.redisFlags.given(), logger: logger) { redis in
             try options.server(redis: redis.endpoint, logger: logger)
         } whileServing: { running, _, _ in
             try await running.wait()

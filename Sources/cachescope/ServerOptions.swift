@@ -15,11 +15,8 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Port to listen on (1-65535, or 0 for any free port).")
     var port = 8000
 
-    @Option(
-        help:
-            "Redis URL: redis://[:password@]host:port/db or unix:///path. Default: $REDIS_URL, else redis://127.0.0.1:6379/0, else a private embedded redis-server."
-    )
-    var redis: String?
+    /// Without `--redis` or `$REDIS_URL`: redis://127.0.0.1:6379/0 if it answers, else a private embedded redis-server.
+    @OptionGroup var redisFlags: RedisFlags
 
     @Option(help: "SQLite file holding the products (created and seeded on first start), unless --store is given.")
     var db = "./cachescope.db"

@@ -4,6 +4,7 @@ import CacheProtocol
 import Dashboard
 import DashboardRuntime
 import Foundation
+import Logging
 import ProductAPI
 import RedisClient
 
@@ -14,8 +15,7 @@ struct Stat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the fleet's cache numbers (hit rates, counters, misses by cause) for scripts.")
 
-    @Option(help: "Redis URL the servers use (default: $REDIS_URL, else redis://127.0.0.1:6379/0).")
-    var redis: String?
+    @OptionGroup var redisFlags: RedisFlags
 
     @Option(help: "Cache key prefix the servers use (repeatable).")
     var prefix: [String] = [Catalog.prefix]
@@ -62,7 +62,7 @@ struct Stat: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let endpoint = try sharedRedis(redis)
+        let endpoint = try await redisFlags.shared().verified(logger: Logger(label: "cachescope"))
         let pipeline = RedisPipeline(endpoint: endpoint, name: "stat", options: .background)
         defer { pipeline.stop() }
         let poller = RedisPoller(redis: pipeline, eventsKey: KeySchema().events, prefixes: prefix)

@@ -11,8 +11,7 @@ import RedisClient
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Attach the dashboard to servers that share a Redis.")
 
-    @Option(help: "Redis URL the servers use (default: $REDIS_URL, else redis://127.0.0.1:6379/0).")
-    var redis: String?
+    @OptionGroup var redisFlags: RedisFlags
 
     @Option(
         help: "A server's base URL for re-warming and demo load (default: the longest-running server announcing itself in Redis)."
@@ -46,7 +45,7 @@ struct Watch: AsyncParsableCommand {
                 message:
                     "\(problem). The dashboard needs an interactive terminal; run `cachescope serve` for the headless server.")
         }
-        let endpoint = try sharedRedis(redis)
+        let endpoint = try await redisFlags.shared().verified(logger: Logger(label: "cachescope"))
         try FileLogHandler.bootstrap(path: logFile, level: .info)
         var options = DashboardOptions(
             redis: endpoint, mode: "attached", prefixes: prefix, eventsKey: eventsKey,

@@ -36,7 +36,9 @@ import Testing
         var machine = Machine(timing: timing, endpoint: "redis")
         _ = machine.submit(1, expecting: 1, now: t0)
         #expect(
-            machine.connectFailed("refused", now: ms(2)) == [.cancelConnectCheck, .fail([1], .unavailable("redis: refused"))])
+            machine.connectFailed(.unavailable("redis: refused"), now: ms(2)) == [
+                .cancelConnectCheck, .fail([1], .unavailable("redis: refused")),
+            ])
         #expect(machine.submit(2, expecting: 1, now: ms(100)) == [.fail([2], .unavailable("reconnecting to redis"))])
         #expect(machine.submit(3, expecting: 1, now: ms(252)) == [.connect, .scheduleConnectCheck(ms(302))], "back-off over")
     }

@@ -18,6 +18,23 @@ import Testing
         #expect(full.database == 2)
         #expect(try RedisEndpoint(url: "redis://localhost").address == .tcp(host: "127.0.0.1", port: 6379))
         #expect(try RedisEndpoint(url: "unix:///tmp/r.sock").address == .unix(path: "/tmp/r.sock"))
+        let acl = try RedisEndpoint(url: "redis://shop:pa:ss@10.0.0.1:6379/1")
+        #expect(acl.username == "shop")
+        #expect(acl.password == "pa:ss")
+        #expect("\(acl)" == "redis://shop@10.0.0.1:6379/1", "no password in the description")
+        let tls = try RedisEndpoint(url: "rediss://cache.example.com:6380")
+        #expect(tls.tls == RedisTLS())
+        #expect(tls.address == .tcp(host: "cache.example.com", port: 6380))
+        let sentinel = try RedisEndpoint(url: "sentinel://:pw@10.0.0.1:26380,10.0.0.2/cachescope/3")
+        #expect(
+            sentinel.address
+                == .sentinel(
+                    SentinelGroup(
+                        sentinels: [.init(host: "10.0.0.1", port: 26380), .init(host: "10.0.0.2", port: 26379)],
+                        master: "cachescope")))
+        #expect(sentinel.database == 3)
+        #expect(sentinel.password == "pw")
+        #expect(throws: RedisError.self) { try RedisEndpoint(url: "sentinel://10.0.0.1:26379") }
         #expect(throws: RedisError.self) { try RedisEndpoint(url: "http://x") }
         #expect(throws: RedisError.self) { try RedisEndpoint(url: "redis://h:99999/0") }
         #expect(throws: RedisError.self) { try RedisEndpoint(url: "redis://h:6379/x") }

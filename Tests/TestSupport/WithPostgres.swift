@@ -124,14 +124,15 @@ private actor Template {
 }
 
 /// Runs a program to its end (`ChildProcess`: Foundation's `Process` can hang in the test runner).
-enum Shell {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public enum Shell {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Output goes to a file, not a pipe: a server it starts (`pg_ctl start`) keeps what it inherits
     /// open, and a pipe would never end.
-    static func run(_ arguments: [String]) async throws {
+    public static func run(_ arguments: [String]) async throws {
         let outputPath = Scratch.path("shell-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let process = try ChildProcess(path: "/usr/bin/env", arguments: arguments, outputPath: outputPath)
