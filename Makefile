@@ -1,10 +1,10 @@
 # CacheScope — build, run, test, benchmark. `make run` and `make test` are all the set-up there is.
 SHELL := /bin/bash
-APT_PACKAGES := libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux curl
+APT_PACKAGES := libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux curl postgresql
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: deps build release run serve test bench freshness clean
+.PHONY: deps build release run serve fleet test bench freshness clean
 
 ## Install the system packages that are missing (Debian/Ubuntu).
 deps:
@@ -28,6 +28,11 @@ run: release
 ## The product API alone, logging to stderr.
 serve: release
 	.build/release/cachescope serve $(ARGS)
+
+## A local fleet: PostgreSQL, a Redis master, replica and three sentinels, three servers, a load, and
+## `watch` in the foreground; q or Ctrl-C stops it all (docs/fleet.md; FLEET_HEADLESS=1 without watch).
+fleet: deps release
+	scripts/fleet.sh .build/release/cachescope
 
 ## Unit, integration (real redis-server) and end-to-end (real binary, tmux) tests. At most 8 run at
 ## once: each starts its own redis-server and servers, and all at once on 2 cores starve the

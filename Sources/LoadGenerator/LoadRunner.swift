@@ -74,16 +74,24 @@ public final class LoadStats: Sendable {
     }
 }
 
-/// Sends the request mix to a server at a steady rate with a fixed number of workers.
+/// Sends the request mix to a server (or spreads it over several, request by request) at a steady
+/// rate with a fixed number of workers.
 public struct LoadRunner: Sendable {
-    public var baseURL: String
+    public var baseURLs: [String]
     public var rps: Double
     public var concurrency: Int
     public var mix: RequestMix
     public let client: HTTPClient
 
     public init(baseURL: String, rps: Double, concurrency: Int, writeRatio: Double, client: HTTPClient = HTTPClient(timeout: 5)) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.init(baseURLs: [baseURL], rps: rps, concurrency: concurrency, writeRatio: writeRatio, client: client)
+    }
+
+    public init(
+        baseURLs: [String], rps: Double, concurrency: Int, writeRatio: Double, client: HTTPClient = HTTPClient(timeout: 5)
+    ) {
+        precondition(!baseURLs.isEmpty, "a load needs a server")
+        self.baseURLs = baseURLs.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.rps = rps
         self.concurrency = concurrency
         self.mix = RequestMix(writeRatio: writeRatio)
@@ -112,14 +120,15 @@ public struct LoadRunner: Sendable {
                         if due < .now - .seconds(1) { continue }
                         if due > .now { try? await Task.sleep(until: due, clock: .continuous) }
                         if Task.isCancelled { return }
-                        await send(mix.next { Double.random(in: 0..<1) }, created: created, stats: stats)
+                        let server = baseURLs[slot % baseURLs.count]
+                        await send(mix.next { Double.random(in: 0..<1) }, to: server, created: created, stats: stats)
                     }
                 }
             }
         }
     }
 
-    private func send(_ request: RequestMix.Request, created: Locked<[Int]>, stats: LoadStats) async {
+    private func send(_ request: RequestMix.Request, to baseURL: String, created: Locked<[Int]>, stats: LoadStats) async {
         let started = ContinuousClock.now
         var response: HTTPClient.Response?
         switch request {

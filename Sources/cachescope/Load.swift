@@ -9,8 +9,8 @@ struct Load: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Send a realistic request mix (Zipf-popular listings and products, a few writes) to a server.")
 
-    @Option(help: "Base URL of the server.")
-    var url = "http://127.0.0.1:8000"
+    @Option(help: "Base URL of a server (repeatable: the requests are spread over them in turn).")
+    var url: [String] = ["http://127.0.0.1:8000"]
 
     @Option(help: "Requests per second to aim for.")
     var rps = 200.0
@@ -25,7 +25,7 @@ struct Load: AsyncParsableCommand {
     var writeRatio = 0.01
 
     func validate() throws {
-        guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url) != nil else {
+        for url in url where !(url.hasPrefix("http://") || url.hasPrefix("https://")) || URL(string: url) == nil {
             throw ValidationError("--url must be an http:// URL, not '\(url)'")
         }
         guard rps > 0, rps <= 100_000 else { throw ValidationError("--rps must be more than 0 and at most 100000, not \(rps)") }
@@ -41,13 +41,15 @@ struct Load: AsyncParsableCommand {
     func run() async throws {
         // Ctrl-C (the way to end `--duration 0`) still prints the total.
         let signals = StopSignals()
-        do {
-            _ = try await HTTPClient(timeout: 2).get(url + "/health")
-        } catch {
-            throw UsageError(message: "--url: nothing answers at \(url) (\(error.localizedDescription))")
+        for url in url {
+            do {
+                _ = try await HTTPClient(timeout: 2).get(url + "/health")
+            } catch {
+                throw UsageError(message: "--url: nothing answers at \(url) (\(error.localizedDescription))")
+            }
         }
         let limit = DurationText.parse(duration).flatMap { $0 == .zero ? nil : $0 }
-        let runner = LoadRunner(baseURL: url, rps: rps, concurrency: concurrency, writeRatio: writeRatio)
+        let runner = LoadRunner(baseURLs: url, rps: rps, concurrency: concurrency, writeRatio: writeRatio)
         let stats = LoadStats()
         let started = ContinuousClock.now
         var total = LoadStats.Snapshot()
