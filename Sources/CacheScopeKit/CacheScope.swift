@@ -78,11 +78,13 @@ public final class CacheScope: Sendable {
                 self?.failedOver(from: old, to: new)
             }
         }
-        connections.request.onStateChange { [logger] up in
+        connections.request.onStateChange { [logger, request = connections.request] up in
             if up {
-                logger.info("Redis connection up")
+                logger.info("Redis connection up", metadata: ["address": "\(request.connectedAddress ?? "?")"])
             } else {
-                logger.warning("Redis connection lost; serving from the origin (X-Cache: BYPASS) and retrying")
+                logger.warning(
+                    "Redis connection lost; serving from the origin (X-Cache: BYPASS) and retrying",
+                    metadata: ["error": "\(request.lastError ?? "closed")"])
             }
         }
     }

@@ -211,13 +211,14 @@ private final class PipelineCore {
     }
 
     private func perform(_ actions: [ConnectionStateMachine.Action]) {
+        // Recorded before anything else, so that a handler told of the connection going down can say why.
+        for case .fail(_, let error) in actions { status.lastError = "\(error)" }
         for action in actions {
             switch action {
             case .connect: connect()
             case .write(let ids): write(ids)
             case .complete(let id, let replies): callers.removeValue(forKey: id)?(.success(replies))
             case .fail(let ids, let error):
-                status.lastError = "\(error)"
                 for id in ids {
                     unsent[id] = nil
                     callers.removeValue(forKey: id)?(.failure(error))
