@@ -4,7 +4,7 @@ APT_PACKAGES := libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux c
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: deps build release run serve fleet test bench freshness clean
+.PHONY: deps build release run serve fleet test bench fleetbench freshness clean
 
 ## Install the system packages that are missing (Debian/Ubuntu).
 deps:
@@ -53,6 +53,12 @@ bench: deps
 	$(SWIFT) build -c release
 	scripts/bench.sh .build/release/cachescope
 	NEAR_CACHE=off scripts/bench.sh .build/release/cachescope
+
+## The fleet's figures (not a test): write latency over three servers on PostgreSQL with fences, and the
+## hit throughput of a server on PostgreSQL against SQLite (docs/benchmarks.md).
+fleetbench: deps release
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq wrk; }
+	scripts/fleetbench.sh .build/release/cachescope
 
 ## Cross-server freshness under load: three servers on one Redis, a writer and four readers, with pub/sub
 ## kills, stopped servers, Redis restarts, tag invalidation and grace (7 scenarios x 30 s; ARGS="--duration 60" for longer); fails on a

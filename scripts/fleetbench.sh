@@ -51,18 +51,27 @@ for name, xs in (("POST", posts), ("DELETE", deletes), ("all", posts + deletes))
     print(f"{name:7} p50 {pct(xs, .5):6.1f} ms   p99 {pct(xs, .99):6.1f} ms   ({len(xs)} writes)")
 PY
 
-echo "== hits: one server on PostgreSQL and one on SQLite, same Redis, $ROUNDS interleaved rounds of ${SECONDS_PER_ROUND}s"
+echo "== hits: one server on PostgreSQL, two on SQLite (the second is the noise floor), same Redis, $ROUNDS rounds of ${SECONDS_PER_ROUND}s each"
 "$BIN" serve --port 8111 --redis "$REDIS" --store "$STORE" --log-level error &>"$WORK/pg.log" & PIDS+=($!)
 "$BIN" serve --port 8112 --redis "$REDIS" --db "$WORK/sqlite.db" --log-level error &>"$WORK/sqlite.log" & PIDS+=($!)
-for port in 8111 8112; do
+"$BIN" serve --port 8113 --redis "$REDIS" --db "$WORK/sqlite2.db" --log-level error &>"$WORK/sqlite2.log" & PIDS+=($!)
+for port in 8111 8112 8113; do
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/products/1" >/dev/null 2>&1 && break; sleep 0.2; done
 done
 rate() { wrk -t2 -c32 -d"${SECONDS_PER_ROUND}s" "http://127.0.0.1:$1/products/1" | awk '/Requests\/sec/ { print $2 }'; }
-ratios=()
+pg_ratios=() floor_ratios=()
 for round in $(seq 1 "$ROUNDS"); do
-  pg=$(rate 8111); sqlite=$(rate 8112)
-  ratio=$(python3 -c "print(f'{$pg / $sqlite:.3f}')")
-  ratios+=("$ratio")
-  echo "round $round: PostgreSQL $pg req/s, SQLite $sqlite req/s, ratio $ratio"
+  # The order rotates: a run right after another finds the machine warmer.
+  declare -A rates=()
+  order=(8111 8112 8113)
+  for i in $(seq 1 $(((round - 1) % 3))); do order=("${order[@]:1}" "${order[0]}"); done
+  for port in "${order[@]}"; do rates[$port]=$(rate "$port"); done
+  pg_ratios+=("$(python3 -c "print(f'{${rates[8111]} / ${rates[8112]}:.3f}')")")
+  floor_ratios+=("$(python3 -c "print(f'{${rates[8113]} / ${rates[8112]}:.3f}')")")
+  echo "round $round: PostgreSQL ${rates[8111]}, SQLite ${rates[8112]}, SQLite again ${rates[8113]} req/s"
 done
-python3 -c "import statistics, sys; print(f'median ratio PostgreSQL/SQLite: {statistics.median(map(float, sys.argv[1:])):.3f}')" "${ratios[@]}"
+python3 - "${pg_ratios[*]}" "${floor_ratios[*]}" <<'PY'
+import statistics, sys
+pg, floor = (list(map(float, a.split())) for a in sys.argv[1:3])
+print(f"median PostgreSQL/SQLite {statistics.median(pg):.3f} (rounds {pg}); SQLite/SQLite {statistics.median(floor):.3f} (rounds {floor})")
+PY
