@@ -114,10 +114,22 @@ import Testing
             _ = try await client.get("http://127.0.0.1:\(port)/categories")
             // The default user is off: only the ACL user can have stored it.
             #expect(try await client.get("http://127.0.0.1:\(port)/categories").header("X-Cache") == "HIT")
+
+            // The password changes under a running server: it serves BYPASS and says why.
+            try await admin.call("ACL", "SETUSER", "shop", "resetpass", ">rotated-pass")
+            try await admin.call("CLIENT", "KILL", "USER", "shop")
+            let bypassing = await waitUntil(timeout: .seconds(5), every: .milliseconds(100)) {
+                (try? await client.get("http://127.0.0.1:\(port)/categories"))?.header("X-Cache") == "BYPASS"
+            }
+            #expect(bypassing)
+            let health = try await client.get("http://127.0.0.1:\(port)/health").json
+            #expect(health["redis"] as? String == "down")
+            #expect((health["redis_error"] as? String)?.contains("WRONGPASS") == true, "\(health)")
             await server.terminate()
             let logged = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             #expect(logged.contains("redis://shop@127.0.0.1"), "the log names the user")
             #expect(!logged.contains("s3cret-pass"), "and never the password")
+            #expect(logged.contains("WRONGPASS"), "the log says why Redis is bypassed")
 
             let (code, output) = try await Self.run([
                 "serve", "--port", "0", "--db", TestServer.temporaryDatabase(), "--redis",
