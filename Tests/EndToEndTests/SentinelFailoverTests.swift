@@ -97,6 +97,48 @@ import Testing
     }
 }
 
+extension SentinelFailoverTests {
+    /// `SENTINEL FAILOVER`: the old master stays up, demoted to a replica that refuses writes; the
+    /// server moves to the new master (by `+switch-master`, `-READONLY` or the connections Sentinel
+    /// closes, whichever comes first) and writes and caches there again.
+    @Test func aGracefulFailoverMovesTheServerOffTheDemotedMaster() async throws {
+        try await withSentinelFleet { fleet in
+            let port = Binary.freePort()
+            let server = try ChildProcess(
+                path: Binary.path,
+                arguments: [
+                    "serve", "--port", String(port), "--db", TestServer.temporaryDatabase(), "--redis", fleet.url,
+                    "--origin-delay", "0", "--near-cache", "off", "--no-warm",
+                ],
+                outputPath: Scratch.path("graceful-\(port).log"))
+            defer { Task { await server.terminate() } }
+            let url = "http://127.0.0.1:\(port)"
+            #expect(await Binary.waitUntilServing(url + "/health"))
+            let client = HTTPClient()
+            _ = try await client.get(url + "/categories")
+            #expect(try await client.get(url + "/categories").header("X-Cache") == "HIT")
+
+            let sentinel = RedisPipeline(
+                endpoint: RedisEndpoint(address: .tcp(host: "127.0.0.1", port: fleet.sentinelPorts[0])), name: "admin",
+                options: .background)
+            defer { sentinel.stop() }
+            try await sentinel.call("SENTINEL", "FAILOVER", SentinelFleet.masterName)
+            let promoted = await waitUntil(timeout: .seconds(15), every: .milliseconds(100)) {
+                await fleet.currentMasterPort() == fleet.replicaPort
+            }
+            #expect(promoted)
+            let created = try await client.post(url + "/products", json: #"{"name": "Moved", "price": 1, "category": "moved"}"#)
+            #expect(created.status == 201)
+            let cachedAgain = await waitUntil(timeout: .seconds(10), every: .milliseconds(100)) {
+                _ = try? await client.get(url + "/products?category=moved")
+                return (try? await client.get(url + "/products?category=moved"))?.header("X-Cache") == "HIT"
+            }
+            #expect(cachedAgain, "fills reach the new master")
+            #expect(try await client.get(url + "/products?category=moved").json["count"] as? Int == 1)
+        }
+    }
+}
+
 /// Answers as they come, from the load task.
 final class AnswerLog: Sendable {
     private let answers = Mutex<[(at: ContinuousClock.Instant, status: Int, cache: String)]>([])
