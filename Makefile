@@ -1,10 +1,13 @@
 # CacheScope — build, run, test, benchmark. `make run` and `make test` are all the set-up there is.
 SHELL := /bin/bash
-APT_PACKAGES := libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux curl postgresql
+APT_PACKAGES := libhiredis-dev libncurses-dev libsqlite3-dev redis-server tmux curl
 SWIFT ?= swift
 ARGS ?=
 
 .PHONY: deps build release run serve fleet test bench fleetbench freshness clean
+
+# The tests and the fleet also run PostgreSQL and make certificates (`make run` needs neither).
+test fleet fleetbench: APT_PACKAGES += postgresql openssl
 
 ## Install the system packages that are missing (Debian/Ubuntu).
 deps:
