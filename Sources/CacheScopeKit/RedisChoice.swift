@@ -53,8 +53,8 @@ public struct RedisChoice: Sendable {
 extension RedisEndpoint {
     /// Connects once before anything else does. Settings Redis refuses (a wrong password or user, a
     /// certificate that does not verify, TLS against a plain port) are a `ConfigurationError` naming
-    /// the flag to change; a Redis that does not answer is only logged: the server starts and
-    /// serves `BYPASS` until it does.
+    /// the flag to change; a Redis that does not answer is only logged: a server starts and serves
+    /// `BYPASS` until it does, a dashboard shows it down.
     public func verified(logger: Logger) async throws -> RedisEndpoint {
         if let tls, !tls.verify {
             logger.warning("--redis-tls-insecure: the Redis server's certificate is NOT verified; use this for tests only")
@@ -72,7 +72,7 @@ extension RedisEndpoint {
             case .tls: throw ConfigurationError(flag: Self.flag(forTLSFailure: "\(error)", tls: tls), problem: "\(error)")
             case .unreachable, .other:
                 logger.warning(
-                    "Redis does not answer yet; serving from the origin (X-Cache: BYPASS) until it does",
+                    "Redis does not answer yet; going on and retrying (a server answers from its origin, X-Cache: BYPASS, meanwhile)",
                     metadata: ["redis": "\(self)", "error": "\(error)"])
                 return self
             }
