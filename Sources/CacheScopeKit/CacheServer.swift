@@ -80,9 +80,7 @@ public struct CacheServer {
         make: (RedisChoice) throws -> CacheServer,
         whileServing: (Running, RedisChoice, StopSignals) async throws -> Void
     ) async throws {
-        try await serve(
-            redis: { try await RedisChoice.resolve(flag: redisFlag, logger: logger) }, logger: logger, make: make,
-            whileServing: whileServing)
+        try await serve(redis: RedisChoice.endpoint(flag: redisFlag), logger: logger, make: make, whileServing: whileServing)
     }
 
     /// The same, for an endpoint already parsed (with TLS settings); nil: a local or embedded Redis.
@@ -91,18 +89,8 @@ public struct CacheServer {
         make: (RedisChoice) throws -> CacheServer,
         whileServing: (Running, RedisChoice, StopSignals) async throws -> Void
     ) async throws {
-        try await serve(
-            redis: { try await RedisChoice.resolve(endpoint: endpoint, logger: logger) }, logger: logger, make: make,
-            whileServing: whileServing)
-    }
-
-    private static func serve(
-        redis choose: () async throws -> RedisChoice, logger: Logger,
-        make: (RedisChoice) throws -> CacheServer,
-        whileServing: (Running, RedisChoice, StopSignals) async throws -> Void
-    ) async throws {
         let signals = StopSignals()
-        let redis = try await choose()
+        let redis = try await RedisChoice.resolve(endpoint: endpoint, logger: logger)
         try await redis.whileRunning {
             guard !signals.requested else { return }
             let server = try make(redis)

@@ -22,14 +22,13 @@ public struct RedisChoice: Sendable {
         }
     }
 
-    /// A bad `--redis` or `REDIS_URL` is a `ConfigurationError` naming it.
-    public static func resolve(flag: String?, logger: Logger) async throws -> RedisChoice {
-        guard let url = flag ?? ProcessInfo.processInfo.environment["REDIS_URL"] else {
-            return try await resolve(endpoint: nil, logger: logger)
-        }
+    /// The endpoint of a `--redis` URL, else of `$REDIS_URL`; nil if neither is set. A bad one is a
+    /// `ConfigurationError` naming it.
+    public static func endpoint(flag: String?) throws(ConfigurationError) -> RedisEndpoint? {
+        guard let url = flag ?? ProcessInfo.processInfo.environment["REDIS_URL"] else { return nil }
         do {
-            return try await resolve(endpoint: try RedisEndpoint(url: url), logger: logger)
-        } catch let error as RedisError {
+            return try RedisEndpoint(url: url)
+        } catch {
             throw ConfigurationError(flag: "--redis (or REDIS_URL)", problem: "\(error)")
         }
     }

@@ -16,6 +16,8 @@ public final class PostgresProductStore: ProductStore {
     private let logger: Logger
     private let leaseTimeout: Duration
 
+    /// The columns of a `Product`, in the order `rows` decodes them.
+    static let columns = "id, name, price, featured, category"
     /// The advisory lock servers take to migrate one at a time ("cachescope" in ASCII).
     static let migrationLock: Int64 = 0x63_6163_6865_7363
     /// Each step's SQL, applied once, in order, recorded in `cachescope_migrations`.
@@ -70,14 +72,17 @@ public final class PostgresProductStore: ProductStore {
         try await connection.query(
             "CREATE TABLE IF NOT EXISTS cachescope_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
             logger: logger)
-        let applied = try await Self.integer(
-            connection.query("SELECT COALESCE(MAX(version), 0) FROM cachescope_migrations", logger: logger))
+        let applied =
+            try await connection.query("SELECT COALESCE(MAX(version), 0) FROM cachescope_migrations", logger: logger)
+            .values(Int.self).first ?? 0
         for (index, step) in Self.migrations.enumerated() where index + 1 > applied {
             try await connection.query(PostgresQuery(unsafeSQL: step), logger: logger)
             try await connection.query("INSERT INTO cachescope_migrations (version) VALUES (\(index + 1))", logger: logger)
             logger.info("store schema migrated", metadata: ["version": "\(index + 1)"])
         }
-        guard try await Self.integer(connection.query("SELECT count(*)::int FROM products", logger: logger)) == 0 else { return }
+        guard try await connection.query("SELECT count(*)::int FROM products", logger: logger).values(Int.self).first == 0 else {
+            return
+        }
         for product in Product.seed {
             try await connection.query(
                 """
@@ -88,18 +93,12 @@ public final class PostgresProductStore: ProductStore {
         logger.info("store seeded", metadata: ["products": "\(Product.seed.count)"])
     }
 
-    private static func integer(_ rows: PostgresRowSequence) async throws -> Int {
-        var value = 0
-        for try await number in rows.decode(Int.self) { value = number }
-        return value
-    }
-
     public func products(featured: Bool?, category: String?) async throws -> [Product] {
         try await leased { connection in
             try await Self.rows(
                 connection.query(
                     """
-                    SELECT id, name, price, featured, category FROM products
+                    SELECT \(unescaped: Self.columns) FROM products
                     WHERE (\(featured)::boolean IS NULL OR featured = \(featured)::boolean)
                       AND (\(category)::text IS NULL OR category = \(category)::text)
                     ORDER BY id
@@ -111,20 +110,15 @@ public final class PostgresProductStore: ProductStore {
         try await leased { connection in
             try await Self.rows(
                 connection.query(
-                    "SELECT id, name, price, featured, category FROM products WHERE id = \(id)", logger: self.logger)
+                    "SELECT \(unescaped: Self.columns) FROM products WHERE id = \(id)", logger: self.logger)
             ).first
         }
     }
 
     public func categories() async throws -> [String] {
         try await leased { connection in
-            var categories: [String] = []
-            for try await category in try await connection.query(
-                "SELECT DISTINCT category FROM products ORDER BY category", logger: self.logger
-            ).decode(String.self) {
-                categories.append(category)
-            }
-            return categories
+            try await connection.query("SELECT DISTINCT category FROM products ORDER BY category", logger: self.logger)
+                .values(String.self)
         }
     }
 
@@ -135,15 +129,13 @@ public final class PostgresProductStore: ProductStore {
             try await connection.withTransaction(logger: self.logger) { connection in
                 try await Self.lockCategory(draft.category, connection, self.logger)
                 let known = try await Self.hasCategory(draft.category, connection, self.logger)
-                var id: Int64 = 0
-                for try await inserted in try await connection.query(
+                let inserted = try await connection.query(
                     """
                     INSERT INTO products (name, price, featured, category)
                     VALUES (\(draft.name), \(draft.price), \(draft.featured), \(draft.category)) RETURNING id
                     """, logger: self.logger
-                ).decode(Int64.self) {
-                    id = inserted
-                }
+                ).values(Int64.self)
+                guard let id = inserted.first else { throw NoRowReturned() }
                 let product = Product(
                     id: id, name: draft.name, price: draft.price, featured: draft.featured, category: draft.category)
                 return ProductWrite(product: product, categoriesChanged: !known)
@@ -157,7 +149,7 @@ public final class PostgresProductStore: ProductStore {
                 guard
                     let product = try await Self.rows(
                         connection.query(
-                            "DELETE FROM products WHERE id = \(id) RETURNING id, name, price, featured, category",
+                            "DELETE FROM products WHERE id = \(id) RETURNING \(unescaped: Self.columns)",
                             logger: self.logger)
                     ).first
                 else { return nil }
@@ -177,13 +169,8 @@ public final class PostgresProductStore: ProductStore {
     }
 
     private static func hasCategory(_ category: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
-        var exists = false
-        for try await value in try await connection.query(
-            "SELECT EXISTS (SELECT 1 FROM products WHERE category = \(category))", logger: logger
-        ).decode(Bool.self) {
-            exists = value
-        }
-        return exists
+        try await connection.query("SELECT EXISTS (SELECT 1 FROM products WHERE category = \(category))", logger: logger)
+            .values(Bool.self).first ?? false
     }
 
     private static func rows(_ sequence: PostgresRowSequence) async throws -> [Product] {
@@ -229,10 +216,22 @@ public final class PostgresProductStore: ProductStore {
     }
 }
 
+/// An `INSERT … RETURNING` that returned nothing (the transaction is rolled back).
+private struct NoRowReturned: Error {}
+
 /// Whether a request's body started on its connection or was given up first: exactly one wins.
 private final class LeaseState: Sendable {
     private let state = Atomic<Int>(0)  // 0 waiting, 1 started, 2 abandoned
 
     func start() -> Bool { state.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged }
     func abandon() -> Bool { state.compareExchange(expected: 0, desired: 2, ordering: .acquiringAndReleasing).exchanged }
+}
+
+extension PostgresRowSequence {
+    /// Every row's single column, decoded as `T`.
+    fileprivate func values<T: PostgresDecodable>(_ type: T.Type) async throws -> [T] {
+        var values: [T] = []
+        for try await value in decode(T.self) { values.append(value) }
+        return values
+    }
 }

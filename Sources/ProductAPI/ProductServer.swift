@@ -46,13 +46,13 @@ public struct ProductServer: Sendable {
             do {
                 return try SQLiteProductStore(path: path)
             } catch {
-                throw ConfigurationError(flag: "--db", problem: "cannot open '\(path)': \(error)")
+                throw ConfigurationError(flag: configuration.store.flag, problem: "cannot open '\(path)': \(error)")
             }
         case .postgres(let location):
             do {
                 return try PostgresProductStore(location: location, poolSize: configuration.storePoolSize, logger: logger)
             } catch {
-                throw ConfigurationError(flag: "--store", problem: "cannot use \(location): \(error)")
+                throw ConfigurationError(flag: configuration.store.flag, problem: "cannot use \(location): \(error)")
             }
         }
     }
@@ -66,9 +66,9 @@ public struct ProductServer: Sendable {
         }
     }
 
-    /// The server to start (`CacheServer.start`).
-    /// The store's schema is readied before it listens: a store it cannot reach or use then is a
-    /// `ConfigurationError` naming the store's flag.
+    /// The server to start (`CacheServer.start`), with the store's services; the store's schema is
+    /// readied before it listens, and a store it cannot reach or use then is a `ConfigurationError`
+    /// naming the store's flag.
     public func makeServer(logger: Logger) -> CacheServer {
         let store = self.store
         let location = configuration.store
@@ -79,8 +79,7 @@ public struct ProductServer: Sendable {
             do {
                 try await store.prepare()
             } catch {
-                let flag = if case .sqlite = location { "--db" } else { "--store (or DATABASE_URL)" }
-                throw ConfigurationError(flag: flag, problem: "cannot prepare \(location): \(String(reflecting: error))")
+                throw ConfigurationError(flag: location.flag, problem: "cannot prepare \(location): \(String(reflecting: error))")
             }
         }
     }

@@ -34,6 +34,14 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
     case postgres(PostgresLocation)
 
+    /// The flag that sets it, for errors.
+    public var flag: String {
+        switch self {
+        case .sqlite: "--db"
+        case .postgres: "--store (or DATABASE_URL)"
+        }
+    }
+
     /// The location, with no password.
     public var description: String {
         switch self {

@@ -286,7 +286,9 @@ private final class PipelineCore {
         eventLoop.makeFutureWithTask { try await locator.master() }.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let master): self.open(.tcp(host: master.host, port: master.port))
-            case .failure(let error): self.perform(self.machine.connectFailed(.unavailable("\(error)"), now: .now()))
+            case .failure(let error):
+                // `master()` throws only `RedisError`; the future hands it back untyped.
+                self.perform(self.machine.connectFailed(error as? RedisError ?? .unavailable("\(error)"), now: .now()))
             }
         }
     }

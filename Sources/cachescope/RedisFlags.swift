@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import CacheScopeKit
 import RedisClient
 
 /// Which Redis a command talks to and how it logs in: the same flags for `serve`, `run`, `watch`
@@ -57,13 +57,13 @@ struct RedisFlags: ParsableArguments {
 
     /// The endpoint of `--redis` (else `$REDIS_URL`) with the TLS flags applied; nil if neither is set.
     func given() throws -> RedisEndpoint? {
-        guard let url = redis ?? ProcessInfo.processInfo.environment["REDIS_URL"] else { return nil }
-        var endpoint: RedisEndpoint
+        let parsed: RedisEndpoint?
         do {
-            endpoint = try RedisEndpoint(url: url)
+            parsed = try RedisChoice.endpoint(flag: redis)
         } catch {
-            throw ValidationError("--redis (or REDIS_URL): \(error)")
+            throw ValidationError("\(error)")
         }
+        guard var endpoint = parsed else { return nil }
         if endpoint.tls != nil {
             endpoint.tls = RedisTLS(caFile: redisCA, certificateFile: redisCert, keyFile: redisKey, verify: !redisTLSInsecure)
         }

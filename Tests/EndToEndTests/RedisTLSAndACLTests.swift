@@ -54,14 +54,10 @@ import Testing
             (try? await probe.send(RedisCommand("PING"))) == .status("PONG")
         }
         probe.stop()
-        do {
+        try await using(server, stop: { await $0.terminate() }) { _ in
             try #require(up, "the TLS redis-server answers")
             try await body(port, certificates)
-        } catch {
-            await server.terminate()
-            throw error
         }
-        await server.terminate()
     }
 
     @Test func rediss_withTheCA_servesEndToEnd_andWithoutIt_exitsTwoNamingRedisCA() async throws {

@@ -93,6 +93,14 @@ import Testing
 
             let after = try await tmux.waitForScreen(timeout: .seconds(15)) { $0.contains("127.0.0.1:\(fleet.replicaPort)") }
             #expect(after.contains("127.0.0.1:\(fleet.replicaPort)"), "watch shows the new master")
+            let stat = try ChildProcess(
+                path: Binary.path, arguments: ["stat", "--redis", fleet.url, "--once", "--json"],
+                outputPath: "\(database).stat.json")
+            #expect(await stat.wait(timeout: .seconds(20)) == 0)
+            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(database).stat.json")))
+            let redis = (report as? [String: Any])?["redis"] as? [String: Any]
+            #expect(
+                (redis?["address"] as? String)?.contains("127.0.0.1:\(fleet.replicaPort)") == true, "stat reads the new master")
         }
     }
 }

@@ -91,12 +91,5 @@ public final class SentinelFleet: Sendable {
 
 /// Runs `body` with a fresh Sentinel fleet, stopped afterwards.
 public func withSentinelFleet(_ body: (SentinelFleet) async throws -> Void) async throws {
-    let fleet = try await SentinelFleet.start()
-    do {
-        try await body(fleet)
-    } catch {
-        await fleet.stop()
-        throw error
-    }
-    await fleet.stop()
+    try await using(try await SentinelFleet.start(), stop: { await $0.stop() }, body)
 }

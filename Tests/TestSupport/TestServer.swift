@@ -88,13 +88,8 @@ public func withServer(
     _ body: (TestServer, EmbeddedRedis) async throws -> Void
 ) async throws {
     try await withRedis { redis in
-        let server = try await TestServer.start(redis: redis.endpoint, configure: configure)
-        do {
-            try await body(server, redis)
-        } catch {
-            await server.stop()
-            throw error
+        try await using(try await TestServer.start(redis: redis.endpoint, configure: configure), stop: { await $0.stop() }) {
+            try await body($0, redis)
         }
-        await server.stop()
     }
 }

@@ -60,14 +60,7 @@ public final class PostgresCluster: Sendable {
 
 /// Runs `body` with a fresh PostgreSQL cluster, stopped and removed afterwards.
 public func withPostgres(_ body: (PostgresCluster) async throws -> Void) async throws {
-    let cluster = try await PostgresCluster.start()
-    do {
-        try await body(cluster)
-    } catch {
-        await cluster.destroy()
-        throw error
-    }
-    await cluster.destroy()
+    try await using(try await PostgresCluster.start(), stop: { await $0.destroy() }, body)
 }
 
 /// The `initdb` output every cluster of this process copies.

@@ -10,12 +10,5 @@ public func withRedis(_ body: (EmbeddedRedis) async throws -> Void) async throws
         let redis = EmbeddedRedis(listen: .port(Int.random(in: 20_000...32_000)))
         if (try? await redis.start()) != nil { started = redis }
     }
-    let redis = try #require(started, "no free port for a test redis-server")
-    do {
-        try await body(redis)
-    } catch {
-        await redis.stop()
-        throw error
-    }
-    await redis.stop()
+    try await using(try #require(started, "no free port for a test redis-server"), stop: { await $0.stop() }, body)
 }
